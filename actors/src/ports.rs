@@ -1,0 +1,17 @@
+//! Ports: the small traits the actors are written against. The server supplies
+//! implementations backed by SurrealDB; nothing here knows about a database.
+
+use async_trait::async_trait;
+use protocol::ws::EventFrame;
+
+/// The durable, per-user, ordered log of events a client must not miss.
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// Up to `limit` events of `user_id` with a sequence number greater than
+    /// `after`, oldest first.
+    async fn since(&self, user_id: &str, after: u64, limit: usize)
+    -> anyhow::Result<Vec<EventFrame>>;
+
+    /// The sequence number of the user's newest event, 0 when there is none.
+    async fn last_seq(&self, user_id: &str) -> anyhow::Result<u64>;
+}

@@ -1,0 +1,311 @@
+//! The Session actor: one per WebSocket connection.
+//!
+//! It reads client frames from the actix-ws message stream (added to the actor
+//! with `add_stream`), answers them, and writes pushes from the [`Hub`]. Writes
+//! go through a bounded queue to a writer task that owns the `actix_ws::Session`,
+//! so frames leave in the order they were queued and the actor never waits on a
+//! slow client: a client that lets the queue fill up is disconnected.
+//!
+//! Liveness: the server pings every `heartbeat_interval`; a client silent for
+//! `client_timeout` (no frame, not even a pong) is closed, and so is a client
+//! that sends no application frame for `idle_timeout`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use protocol::ws::{ClientFrame, EventFrame, ServerFrame};
+use tokio::sync::mpsc;
+
+use crate::hub::{Hub, Join, Leave, Push};
+use crate::ports::EventLog;
+
+/// Timings and bounds of a session, from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub heartbeat_interval: Duration,
+    pub client_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// Frames that may wait for a slow client before it is disconnected.
+    pub outbound_queue: usize,
+    /// Events read from the log per query during a replay.
+    pub replay_batch: usize,
+}
+
+/// Gives each session of this process a distinct id.
+static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What the writer task writes to the socket.
+#[derive(Debug)]
+enum Outbound {
+    Text(String),
+    Ping,
+    Pong(actix_web::web::Bytes),
+    Close(CloseReason),
+}
+
+/// One WebSocket connection of one authenticated user.
+pub struct Session {
+    id: u64,
+    user_id: String,
+    hub: Addr<Hub>,
+    log: Arc<dyn EventLog>,
+    config: SessionConfig,
+    out: mpsc::Sender<Outbound>,
+    /// Last time the client sent anything (frames, pings, pongs).
+    last_heard: Instant,
+    /// Last time the client sent an application frame.
+    last_active: Instant,
+    /// While a replay runs, live pushes wait here so order is kept.
+    replay_buffer: Option<VecDeque<Arc<EventFrame>>>,
+}
+
+impl Session {
+    /// Starts the actor for an upgraded connection and its writer task.
+    /// `stream` is the client's message stream; `socket` writes to the client.
+    pub fn start(
+        user_id: String,
+        socket: actix_ws::Session,
+        stream: actix_ws::AggregatedMessageStream,
+        hub: Addr<Hub>,
+        log: Arc<dyn EventLog>,
+        config: SessionConfig,
+    ) -> Addr<Self> {
+        let (out, rx) = mpsc::channel(config.outbound_queue.max(1));
+        actix_rt::spawn(write_frames(socket, rx));
+        Session::create(|ctx| {
+            ctx.add_stream(stream);
+            let now = Instant::now();
+            Session {
+                id: NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed),
+                user_id,
+                hub,
+                log,
+                config,
+                out,
+                last_heard: now,
+                last_active: now,
+                replay_buffer: None,
+            }
+        })
+    }
+
+    /// Queues a frame for the client, disconnecting a client too slow to read.
+    fn send_text(&mut self, text: String, ctx: &mut Context<Self>) {
+        match self.out.try_send(Outbound::Text(text)) {
+            Ok(()) => metrics::counter!("debrief_ws_frames_out_total").increment(1),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(session = self.id, "closing a socket whose client reads too slowly");
+                metrics::counter!("debrief_ws_slow_clients_total").increment(1);
+                ctx.stop();
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => ctx.stop(),
+        }
+    }
+
+    fn send_frame(&mut self, frame: &ServerFrame, ctx: &mut Context<Self>) {
+        self.send_text(frame.to_text(), ctx);
+    }
+
+    /// Closes the socket with a reason, then stops.
+    fn close(&mut self, code: CloseCode, description: &str, ctx: &mut Context<Self>) {
+        let reason = CloseReason { code, description: Some(description.to_owned()) };
+        // The writer may already be gone; then the socket is closed anyway.
+        let _ = self.out.try_send(Outbound::Close(reason));
+        ctx.stop();
+    }
+
+    /// Pings the client and enforces the liveness and idle limits.
+    fn heartbeat(&mut self, ctx: &mut Context<Self>) {
+        if self.last_heard.elapsed() > self.config.client_timeout {
+            self.close(CloseCode::Away, "heartbeat timeout", ctx);
+        } else if self.last_active.elapsed() > self.config.idle_timeout {
+            self.close(CloseCode::Normal, "idle timeout", ctx);
+        } else if self.out.try_send(Outbound::Ping).is_err() {
+            ctx.stop();
+        }
+    }
+
+    /// Answers one decoded client frame.
+    fn handle_frame(&mut self, frame: ClientFrame, ctx: &mut Context<Self>) {
+        match frame {
+            ClientFrame::Ping {} => self.send_frame(&ServerFrame::Pong {}, ctx),
+            ClientFrame::Hello { last_seq } => self.replay(last_seq, ctx),
+        }
+    }
+
+    /// Replays the events after `last_seq` (if given), then sends `hello.ok`.
+    /// Live pushes arriving meanwhile are held back and sent after the replay,
+    /// skipping any the replay already covered.
+    fn replay(&mut self, last_seq: Option<u64>, ctx: &mut Context<Self>) {
+        if self.replay_buffer.is_some() {
+            let frame = ServerFrame::error("replay_in_progress", "a replay is already running");
+            return self.send_frame(&frame, ctx);
+        }
+        self.replay_buffer = Some(VecDeque::new());
+        let log = Arc::clone(&self.log);
+        let user_id = self.user_id.clone();
+        let out = self.out.clone();
+        let batch = self.config.replay_batch.max(1);
+        let work = async move {
+            let mut after = 0;
+            let mut replayed = 0u64;
+            if let Some(from) = last_seq {
+                after = from;
+                loop {
+                    let events = log.since(&user_id, after, batch).await?;
+                    let full = events.len() == batch;
+                    for event in events {
+                        after = event.seq;
+                        replayed += 1;
+                        out.send(Outbound::Text(event.text))
+                            .await
+                            .map_err(|_| anyhow::anyhow!("socket closed during replay"))?;
+                        metrics::counter!("debrief_events_delivered_total").increment(1);
+                        metrics::counter!("debrief_ws_frames_out_total").increment(1);
+                    }
+                    if !full {
+                        break;
+                    }
+                }
+            }
+            let newest = log.last_seq(&user_id).await?;
+            anyhow::Ok((replayed, after, newest))
+        };
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+            let buffered = act.replay_buffer.take().unwrap_or_default();
+            let covered = match result {
+                Ok((replayed, after, newest)) => {
+                    let frame = ServerFrame::HelloOk { replayed, last_seq: newest.max(after) };
+                    act.send_frame(&frame, ctx);
+                    after
+                }
+                Err(error) => {
+                    tracing::warn!(session = act.id, %error, "event replay failed");
+                    let frame = ServerFrame::error("replay_failed", "could not replay events");
+                    act.send_frame(&frame, ctx);
+                    0
+                }
+            };
+            for frame in buffered.into_iter().filter(|f| f.seq > covered) {
+                act.send_text(frame.text.clone(), ctx);
+            }
+        }));
+    }
+}
+
+impl Actor for Session {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        metrics::gauge!("debrief_ws_open_sockets").increment(1.0);
+        self.hub.do_send(Join {
+            user_id: self.user_id.clone(),
+            session_id: self.id,
+            session: ctx.address(),
+        });
+        let welcome = ServerFrame::Welcome {
+            session_id: self.id.to_string(),
+            user_id: self.user_id.clone(),
+            heartbeat_secs: self.config.heartbeat_interval.as_secs(),
+        };
+        self.send_frame(&welcome, ctx);
+        ctx.run_interval(self.config.heartbeat_interval, |act, ctx| act.heartbeat(ctx));
+    }
+
+    fn stopping(&mut self, _: &mut Context<Self>) -> Running {
+        self.hub.do_send(Leave { user_id: self.user_id.clone(), session_id: self.id });
+        Running::Stop
+    }
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        metrics::gauge!("debrief_ws_open_sockets").decrement(1.0);
+    }
+}
+
+impl StreamHandler<Result<AggregatedMessage, ProtocolError>> for Session {
+    /// Handles one frame from the client.
+    fn handle(&mut self, item: Result<AggregatedMessage, ProtocolError>, ctx: &mut Context<Self>) {
+        self.last_heard = Instant::now();
+        let message = match item {
+            Ok(message) => message,
+            Err(ProtocolError::Overflow) => {
+                return self.close(CloseCode::Size, "frame too large", ctx);
+            }
+            Err(_) => return self.close(CloseCode::Protocol, "protocol error", ctx),
+        };
+        metrics::counter!("debrief_ws_frames_in_total").increment(1);
+        match message {
+            AggregatedMessage::Text(text) => {
+                self.last_active = Instant::now();
+                match ClientFrame::decode(&text) {
+                    Ok(frame) => self.handle_frame(frame, ctx),
+                    Err(error) => {
+                        self.send_frame(&ServerFrame::error(error.code(), error.to_string()), ctx)
+                    }
+                }
+            }
+            AggregatedMessage::Binary(_) => {
+                let frame = ServerFrame::error("binary_not_supported", "send JSON text frames");
+                self.send_frame(&frame, ctx);
+            }
+            // actix-ws leaves pongs to us: answer with the same payload.
+            AggregatedMessage::Ping(bytes) => {
+                if self.out.try_send(Outbound::Pong(bytes)).is_err() {
+                    ctx.stop();
+                }
+            }
+            AggregatedMessage::Pong(_) => {}
+            AggregatedMessage::Close(_) => ctx.stop(),
+        }
+    }
+}
+
+impl Handler<Push> for Session {
+    type Result = ();
+
+    /// Writes a durable event, or holds it back while a replay runs.
+    fn handle(&mut self, msg: Push, ctx: &mut Context<Self>) {
+        match self.replay_buffer.as_mut() {
+            Some(buffer) => buffer.push_back(msg.frame),
+            None => self.send_text(msg.frame.text.clone(), ctx),
+        }
+    }
+}
+
+/// Closes the socket from outside (the account was deleted, the token revoked).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Disconnect {
+    pub reason: String,
+}
+
+impl Handler<Disconnect> for Session {
+    type Result = ();
+
+    fn handle(&mut self, msg: Disconnect, ctx: &mut Context<Self>) {
+        self.close(CloseCode::Policy, &msg.reason, ctx);
+    }
+}
+
+/// Writes queued frames to the socket in order; closes it when the queue ends.
+async fn write_frames(mut socket: actix_ws::Session, mut queue: mpsc::Receiver<Outbound>) {
+    while let Some(item) = queue.recv().await {
+        let written = match item {
+            Outbound::Text(text) => socket.text(text).await,
+            Outbound::Ping => socket.ping(b"").await,
+            Outbound::Pong(payload) => socket.pong(&payload).await,
+            Outbound::Close(reason) => {
+                let _ = socket.close(Some(reason)).await;
+                return;
+            }
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+    let _ = socket.close(None).await;
+}

@@ -1,0 +1,13 @@
+//! Debrief's shared vocabulary: the types that cross the wire between the server,
+//! the CLI, the browser and the tests. No I/O lives here.
+//!
+//! Layout:
+//! - [`error`]: the JSON error body every failing request answers with.
+//! - [`account`]: registration, login and the public view of a user, with the
+//!   parsed newtypes ([`account::Email`], [`account::Password`], [`account::DisplayName`]).
+//! - [`ws`]: WebSocket frames, client to server ([`ws::ClientFrame`]) and back
+//!   ([`ws::ServerFrame`]), and durable events ([`ws::EventFrame`]).
+
+pub mod account;
+pub mod error;
+pub mod ws;

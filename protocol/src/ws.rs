@@ -1,0 +1,185 @@
+//! WebSocket frames of `GET /ws`. Every frame is one JSON text frame with a
+//! `type` naming it (`{"type": "dotted.name", ...}`), in both directions.
+//!
+//! Durable events (pushes a user must not miss) carry a per-user `seq`; a client
+//! that reconnects sends `{"type":"hello","last_seq":N}` and receives every event
+//! after `N`, in order, followed by `hello.ok`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ErrorDetail;
+
+/// Frames a client may send.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type")]
+pub enum ClientFrame {
+    /// Resume after a reconnect: replay every event with a sequence number
+    /// greater than `last_seq`. Without `last_seq`, nothing is replayed and the
+    /// answer only tells the current sequence number.
+    #[serde(rename = "hello")]
+    Hello {
+        #[serde(default)]
+        last_seq: Option<u64>,
+    },
+    /// Application-level liveness check; answered with `pong`.
+    #[serde(rename = "ping")]
+    Ping {},
+}
+
+impl ClientFrame {
+    /// Every `type` a client may send, for error messages.
+    pub const TYPES: &'static [&'static str] = &["hello", "ping"];
+}
+
+/// Why a text frame could not be turned into a [`ClientFrame`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frames must be JSON objects with a string \"type\"")]
+    Malformed,
+    #[error("unknown frame type {0:?}")]
+    UnknownType(String),
+    #[error("invalid {kind} frame: {reason}")]
+    Invalid { kind: String, reason: String },
+}
+
+impl FrameError {
+    /// The snake_case code sent in the `error` frame.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed_frame",
+            Self::UnknownType(_) => "unknown_frame_type",
+            Self::Invalid { .. } => "invalid_frame",
+        }
+    }
+}
+
+impl ClientFrame {
+    /// Decodes one text frame, telling malformed JSON, an unknown `type` and
+    /// bad fields of a known type apart.
+    pub fn decode(text: &str) -> Result<Self, FrameError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| FrameError::Malformed)?;
+        let kind = value
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .ok_or(FrameError::Malformed)?
+            .to_owned();
+        if !Self::TYPES.contains(&kind.as_str()) {
+            return Err(FrameError::UnknownType(kind));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| FrameError::Invalid { kind, reason: e.to_string() })
+    }
+}
+
+/// Frames the server sends that are not durable events.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
+#[serde(tag = "type")]
+pub enum ServerFrame {
+    /// First frame on every socket.
+    #[serde(rename = "welcome")]
+    Welcome {
+        session_id: String,
+        user_id: String,
+        /// The server pings this often; answer pongs or be disconnected.
+        heartbeat_secs: u64,
+    },
+    /// Sent after the replay that a `hello` asked for.
+    #[serde(rename = "hello.ok")]
+    HelloOk {
+        /// How many events were replayed.
+        replayed: u64,
+        /// The sequence number of the user's newest event (0 when none).
+        last_seq: u64,
+    },
+    #[serde(rename = "pong")]
+    Pong {},
+    /// A frame could not be handled; the socket stays open.
+    #[serde(rename = "error")]
+    Error { error: ErrorDetail },
+}
+
+impl ServerFrame {
+    /// An `error` frame.
+    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Error {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                details: serde_json::Value::Null,
+            },
+        }
+    }
+
+    /// The frame as JSON text.
+    pub fn to_text(&self) -> String {
+        // A derived Serialize over strings and integers cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"type\":\"error\"}"))
+    }
+}
+
+/// A durable event as pushed: the event's own fields plus `type` and `seq`,
+/// e.g. `{"type":"account.updated","seq":3,"user":{...}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFrame {
+    pub seq: u64,
+    /// The frame's JSON text, ready to write to a socket.
+    pub text: String,
+}
+
+impl EventFrame {
+    /// Builds the frame from the event's kind, sequence number and body
+    /// (a JSON object; anything else is wrapped as `{"data": body}`).
+    pub fn new(kind: &str, seq: u64, body: serde_json::Value) -> Self {
+        let mut object = match body {
+            serde_json::Value::Object(map) => map,
+            other => {
+                let mut map = serde_json::Map::new();
+                map.insert("data".into(), other);
+                map
+            }
+        };
+        object.insert("type".into(), kind.into());
+        object.insert("seq".into(), seq.into());
+        Self { seq, text: serde_json::Value::Object(object).to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hello_frame_decodes_with_and_without_last_seq() {
+        assert_eq!(
+            ClientFrame::decode(r#"{"type":"hello","last_seq":7}"#),
+            Ok(ClientFrame::Hello { last_seq: Some(7) })
+        );
+        assert_eq!(
+            ClientFrame::decode(r#"{"type":"hello"}"#),
+            Ok(ClientFrame::Hello { last_seq: None })
+        );
+    }
+
+    #[test]
+    fn bad_frames_are_told_apart() {
+        assert_eq!(ClientFrame::decode("not json"), Err(FrameError::Malformed));
+        assert_eq!(ClientFrame::decode("[1,2]"), Err(FrameError::Malformed));
+        assert_eq!(
+            ClientFrame::decode(r#"{"type":"nope"}"#),
+            Err(FrameError::UnknownType("nope".into()))
+        );
+        let invalid = ClientFrame::decode(r#"{"type":"hello","last_seq":"x"}"#).unwrap_err();
+        assert_eq!(invalid.code(), "invalid_frame");
+    }
+
+    #[test]
+    fn an_event_frame_carries_type_seq_and_body() {
+        let frame = EventFrame::new("account.updated", 3, serde_json::json!({"name": "Ann"}));
+        let value: serde_json::Value = serde_json::from_str(&frame.text).unwrap();
+        assert_eq!(value["type"], "account.updated");
+        assert_eq!(value["seq"], 3);
+        assert_eq!(value["name"], "Ann");
+    }
+}

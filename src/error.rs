@@ -1,0 +1,132 @@
+//! The one place where errors become HTTP answers. Handlers return
+//! [`ApiError`]; each variant carries a message safe to show, and
+//! [`ApiError::status_code`] is an exhaustive match. Unexpected failures are
+//! logged with their cause chain and answered with a generic 500.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use protocol::error::ErrorBody;
+use serde_json::json;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is well-formed JSON but a field is wrong.
+    #[error("{message}")]
+    Validation { field: &'static str, message: String },
+    /// The body is not the JSON the endpoint expects.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required: send a valid bearer token")]
+    Unauthenticated,
+    #[error("email or password is wrong")]
+    BadCredentials,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the database is not reachable")]
+    Unavailable,
+    #[error("an unexpected error occurred")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// The stable snake_case code of the error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation { .. } => "validation_failed",
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated => "unauthenticated",
+            Self::BadCredentials => "invalid_credentials",
+            Self::NotFound(_) => "not_found",
+            Self::EmailTaken => "email_taken",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Unavailable => "unavailable",
+            Self::Unexpected(_) => "internal_error",
+        }
+    }
+
+    fn details(&self) -> serde_json::Value {
+        match self {
+            Self::Validation { field, .. } => json!({ "field": field }),
+            Self::RateLimited { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
+            Self::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            _ => serde_json::Value::Null,
+        }
+    }
+}
+
+impl From<protocol::account::InputError> for ApiError {
+    fn from(error: protocol::account::InputError) -> Self {
+        Self::Validation { field: error.field(), message: error.to_string() }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Unexpected(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "request failed unexpectedly");
+        }
+        let body = ErrorBody::with_details(self.code(), self.to_string(), self.details());
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs)));
+        }
+        if matches!(self, Self::Unauthenticated) {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.json(body)
+    }
+}
+
+/// Turns actix's JSON extractor failures into the contract's error shape
+/// (400 for malformed JSON, 413 for bodies over the limit, 415 for other types).
+pub fn json_error_handler(
+    error: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &error {
+        E::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge { limit: *limit },
+        E::Overflow { limit } => ApiError::PayloadTooLarge { limit: *limit },
+        E::ContentType => {
+            return actix_web::error::InternalError::from_response(
+                error.to_string(),
+                HttpResponse::UnsupportedMediaType().json(ErrorBody::new(
+                    "unsupported_media_type",
+                    "send the body as application/json",
+                )),
+            )
+            .into();
+        }
+        E::Deserialize(inner) => ApiError::BadRequest(format!("invalid JSON body: {inner}")),
+        other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
+    };
+    api.into()
+}
+
+/// Answers unknown routes with the JSON error shape.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("route"))
+}

@@ -1,0 +1,19 @@
+//! The HTTP surface: one module per resource, each exposing `configure`.
+//! This module only composes them.
+
+pub mod accounts;
+pub mod docs;
+pub mod health;
+pub mod metrics;
+pub mod web;
+pub mod ws;
+
+/// Registers every route.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    health::configure(cfg);
+    metrics::configure(cfg);
+    docs::configure(cfg);
+    accounts::configure(cfg);
+    ws::configure(cfg);
+    web::configure(cfg);
+}

@@ -1,0 +1,39 @@
+//! The browser UI: static files from `web/`, built into the binary so the
+//! server runs from any directory. Pages are plain HTML and ES modules.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct Assets;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(index).service(asset);
+}
+
+/// An embedded file as a response, 404 (JSON) if there is none.
+pub fn embedded(path: &str) -> HttpResponse {
+    match Assets::get(path) {
+        Some(file) => HttpResponse::Ok()
+            .content_type(file.metadata.mimetype())
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .body(file.data.into_owned()),
+        None => HttpResponse::NotFound()
+            .json(protocol::error::ErrorBody::new("not_found", "no such file")),
+    }
+}
+
+/// The sign-in / register page.
+#[get("/")]
+async fn index() -> HttpResponse {
+    embedded("index.html")
+}
+
+/// Scripts, styles and images under `/static/`.
+#[get("/static/{path:.*}")]
+async fn asset(path: web::Path<String>) -> HttpResponse {
+    embedded(&path)
+}

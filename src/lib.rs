@@ -1,0 +1,26 @@
+//! The Debrief server.
+//!
+//! Layout:
+//! - [`config`]: the typed settings (defaults, `--config`, `DEBRIEF_…` variables).
+//! - [`startup`]: builds and runs the application; [`AppState`](startup::AppState).
+//! - [`http`]: the routes, one module per resource (`http::accounts`, `http::ws`…).
+//! - [`store`]: SurrealDB access, one module per table family, and migrations.
+//! - [`auth`]: password hashing, tokens, tickets, the `AuthUser` extractor,
+//!   login rate limits.
+//! - [`events`]: durable per-user events: stored, then pushed through the Hub.
+//! - [`error`]: `ApiError`, the single mapping from failures to HTTP.
+//! - [`telemetry`]: logging and the Prometheus recorder.
+//! - [`cli`]: the command line.
+//!
+//! The actors (WebSocket sessions, the Hub) live in the `debrief-actors`
+//! crate; wire types in `debrief-protocol`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

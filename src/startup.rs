@@ -1,0 +1,126 @@
+//! Wiring: builds the application from its settings (database, actors,
+//! HTTP server) and runs it until a signal stops it.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{Actor as _, Addr};
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use actors::Hub;
+use actors::ports::EventLog;
+use anyhow::Context as _;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::password::PasswordHasher;
+use crate::config::Settings;
+use crate::error::{json_error_handler, not_found};
+use crate::events::Events;
+use crate::store::Store;
+use crate::store::events::StoreEventLog;
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub hub: Addr<Hub>,
+    pub events: Events,
+    pub event_log: Arc<dyn EventLog>,
+    pub passwords: PasswordHasher,
+    pub limiter: Arc<LoginLimiter>,
+    pub metrics: PrometheusHandle,
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database, starts the actors and binds the listener.
+    /// Must run inside an actix system (`#[actix_web::main]`, `#[actix_web::test]`).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let metrics = crate::telemetry::metrics_handle()?;
+        let store = Store::connect(&settings.database).await?;
+        let hub = Hub::default().start();
+        let auth = &settings.auth;
+        let state = web::Data::new(AppState {
+            passwords: PasswordHasher::new(auth.argon2_memory_kib, auth.argon2_iterations)?,
+            limiter: Arc::new(LoginLimiter::new(
+                auth.login_per_ip_per_minute,
+                auth.login_per_account_per_minute,
+            )),
+            events: Events::new(store.clone(), hub.clone()),
+            event_log: StoreEventLog::shared(store.clone()),
+            settings: Arc::new(settings),
+            store,
+            hub,
+            metrics,
+        });
+
+        let server_settings = &state.settings.server;
+        let listener = TcpListener::bind(&server_settings.bind)
+            .with_context(|| format!("failed to bind {}", server_settings.bind))?;
+        let address = listener.local_addr().context("failed to read the bound address")?;
+        let json_limit = server_settings.max_json_bytes;
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::JsonConfig::default().limit(json_limit).error_handler(json_error_handler),
+                )
+                .wrap(Compress::default())
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(from_fn(crate::http::metrics::track))
+                .configure(crate::http::configure)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)
+        .context("failed to start listening")?
+        .shutdown_timeout(server_settings.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(server_settings.client_request_timeout_secs));
+        if server_settings.workers > 0 {
+            server = server.workers(server_settings.workers);
+        }
+        let server = server.run();
+        println!("listening on http://{address}");
+        tracing::info!(%address, "listening");
+        Ok(Self { port: address.port(), server, state })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix-web stops accepting, lets in-flight
+    /// requests finish within `shutdown_timeout_secs`), then closes the database.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let housekeeping = actix_rt::spawn(housekeeping(self.state.clone()));
+        self.server.await.context("the HTTP server failed")?;
+        housekeeping.abort();
+        tracing::info!("stopped accepting connections; closing the database");
+        drop(self.state);
+        Ok(())
+    }
+}
+
+/// Periodic chores: purge expired credentials, forget idle rate-limit keys,
+/// keep the metrics exporter's histograms fresh.
+async fn housekeeping(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(error) = state.store.purge_expired_credentials().await {
+            tracing::warn!(error = format!("{error:#}"), "housekeeping failed");
+        }
+        state.limiter.forget_idle();
+        state.metrics.run_upkeep();
+    }
+}

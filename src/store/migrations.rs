@@ -1,0 +1,102 @@
+//! Versioned schema migrations, applied in order at start-up. Each migration
+//! runs once; the `migration` table records which ones have. Statements use
+//! `IF NOT EXISTS` so two nodes starting together cannot trip over each other.
+//!
+//! Add a migration by appending to [`MIGRATIONS`]; never edit a released one.
+
+use anyhow::Context as _;
+use surrealdb::types::SurrealValue;
+
+use super::Store;
+
+/// One schema change.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub statements: &'static str,
+}
+
+/// Every migration, oldest first.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts, tokens, tickets and events",
+    statements: r#"
+        DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS version ON migration TYPE int;
+        DEFINE FIELD IF NOT EXISTS name ON migration TYPE string;
+        DEFINE FIELD IF NOT EXISTS applied_at ON migration TYPE datetime;
+
+        DEFINE TABLE IF NOT EXISTS user SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS email ON user TYPE string;
+        DEFINE FIELD IF NOT EXISTS name ON user TYPE string;
+        DEFINE FIELD IF NOT EXISTS password_hash ON user TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON user TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS user_email ON user FIELDS email UNIQUE;
+
+        DEFINE TABLE IF NOT EXISTS token SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON token TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS hash ON token TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON token TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS expires_at ON token TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS token_hash ON token FIELDS hash UNIQUE;
+        DEFINE INDEX IF NOT EXISTS token_owner ON token FIELDS owner;
+
+        DEFINE TABLE IF NOT EXISTS ticket SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON ticket TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS hash ON ticket TYPE string;
+        DEFINE FIELD IF NOT EXISTS expires_at ON ticket TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS ticket_hash ON ticket FIELDS hash UNIQUE;
+        DEFINE INDEX IF NOT EXISTS ticket_owner ON ticket FIELDS owner;
+
+        DEFINE TABLE IF NOT EXISTS event_counter SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS seq ON event_counter TYPE int;
+
+        DEFINE TABLE IF NOT EXISTS event SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON event TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS seq ON event TYPE int;
+        DEFINE FIELD IF NOT EXISTS kind ON event TYPE string;
+        DEFINE FIELD IF NOT EXISTS body ON event TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON event TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS event_owner_seq ON event FIELDS owner, seq UNIQUE;
+    "#,
+}];
+
+#[derive(SurrealValue)]
+struct Applied {
+    version: i64,
+}
+
+/// Applies every migration newer than the newest one recorded.
+#[tracing::instrument(skip_all)]
+pub async fn run(store: &Store) -> anyhow::Result<()> {
+    let current = current_version(store).await?;
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let query = format!(
+            "BEGIN TRANSACTION;\n{}\nCREATE type::record('migration', $version) \
+             SET version = $version, name = $name, applied_at = time::now();\nCOMMIT TRANSACTION;",
+            migration.statements
+        );
+        store
+            .db()
+            .query(query)
+            .bind(("version", migration.version))
+            .bind(("name", migration.name))
+            .await
+            .and_then(|r| r.check())
+            .with_context(|| format!("failed to apply migration {}", migration.version))?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+    }
+    Ok(())
+}
+
+/// The newest applied migration, 0 on an empty database.
+async fn current_version(store: &Store) -> anyhow::Result<i64> {
+    let mut response = store
+        .db()
+        .query("SELECT version FROM migration ORDER BY version DESC LIMIT 1")
+        .await
+        .context("failed to read the schema version")?;
+    // Before the first migration the table does not exist: that is version 0.
+    let applied: Vec<Applied> = response.take(0).unwrap_or_default();
+    Ok(applied.first().map_or(0, |a| a.version))
+}

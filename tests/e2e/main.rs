@@ -1,0 +1,11 @@
+//! End-to-end tests: the real server on port 0 with an in-memory SurrealDB,
+//! driven over HTTP and WebSocket exactly as clients drive it.
+//! One test binary (modules below) so the server is linked once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod helpers;
+mod operations;
+mod restart;
+mod websocket;

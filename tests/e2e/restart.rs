@@ -1,0 +1,76 @@
+//! The real binary on disk storage: a graceful stop and a restart keep
+//! accounts and events.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, WsClient};
+
+/// The `debrief` binary serving `database_dir` on a free port.
+struct Server {
+    child: Child,
+    app: TestApp,
+}
+
+impl Server {
+    fn start(database_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .env("DEBRIEF_SERVER__BIND", "127.0.0.1:0")
+            .env("DEBRIEF_SERVER__WORKERS", "1")
+            .env("DEBRIEF_DATABASE__URL", format!("surrealkv://{}", database_dir.display()))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines.next().expect("the server exited before listening").unwrap();
+            if let Some(at) = line.find("listening on http://") {
+                break line[at + "listening on ".len()..].trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let ws_address = format!("{}/ws", address.replacen("http", "ws", 1));
+        Self { child, app: TestApp { address, ws_address, client: reqwest::Client::new() } }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        self.child.wait().unwrap()
+    }
+}
+
+#[actix_web::test]
+async fn accounts_and_events_survive_a_graceful_restart_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db");
+
+    let first = Server::start(&database);
+    let user = first.app.new_user("Ray").await;
+    assert_eq!(first.app.rename(&user.token, "Ray Renamed").await.status(), 200);
+    let status = first.terminate();
+    assert!(status.success(), "graceful stop exits 0, got {status}");
+
+    let second = Server::start(&database);
+    let login = second.app.login(&user.email, &user.password).await;
+    assert_eq!(login.status(), 200);
+    let login: Value = login.json().await.unwrap();
+    assert_eq!(login["user"]["name"], "Ray Renamed");
+    assert_eq!(second.app.me(&user.token).await.status(), 200, "old tokens still work");
+
+    let mut socket: WsClient = second.app.socket(&user.token).await;
+    socket.send_json(json!({"type": "hello", "last_seq": 0})).await;
+    let replayed = socket.next_json().await;
+    assert_eq!(replayed["type"], "account.updated");
+    assert_eq!(replayed["seq"], 1);
+    assert_eq!(socket.next_json().await["type"], "hello.ok");
+    drop(socket);
+    assert!(second.terminate().success());
+}
