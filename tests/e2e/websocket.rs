@@ -131,3 +131,16 @@ async fn deleting_the_account_closes_its_sockets() {
 
     assert_eq!(socket.closed().await.as_deref(), Some("account deleted"));
 }
+
+#[actix_web::test]
+async fn a_socket_that_sends_nothing_is_closed_when_idle() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.ws.heartbeat_interval_secs = 1;
+        s.ws.idle_timeout_secs = 1;
+    })
+    .await;
+    let user = app.new_user("Ivy").await;
+    let mut socket = app.socket(&user.token).await;
+
+    assert_eq!(socket.closed().await.as_deref(), Some("idle timeout"));
+}
