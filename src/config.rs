@@ -20,6 +20,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub ws: WsSettings,
+    pub llm: LlmSettings,
+    pub chat: ChatSettings,
     pub log: LogSettings,
 }
 
@@ -81,15 +83,87 @@ pub struct WsSettings {
 
 impl WsSettings {
     /// The per-session settings the Session actor takes.
-    pub fn session(&self) -> actors::SessionConfig {
+    pub fn session(&self, chat: &ChatSettings) -> actors::SessionConfig {
         actors::SessionConfig {
             heartbeat_interval: Duration::from_secs(self.heartbeat_interval_secs.max(1)),
             client_timeout: Duration::from_secs(self.client_timeout_secs),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             outbound_queue: self.outbound_queue,
             replay_batch: self.replay_batch,
+            chat_max_chars: chat.max_message_chars,
         }
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LlmSettings {
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub model: String,
+    pub first_token_timeout_secs: u64,
+    pub stall_timeout_secs: u64,
+    pub max_retries: u32,
+    pub retry_base_ms: u64,
+    pub max_concurrency: usize,
+    pub queue_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatSettings {
+    pub persona_file: String,
+    pub max_message_chars: usize,
+    pub messages_per_minute: u32,
+    pub context_tokens: usize,
+    pub context_messages: usize,
+    pub max_reply_tokens: u32,
+    pub idle_stop_secs: u64,
+    pub max_page_size: usize,
+}
+
+/// The built-in persona.
+pub const DEFAULT_PERSONA: &str = include_str!("../config/interviewer.toml");
+
+/// The Career Interviewer's persona file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Persona {
+    pub system_prompt: String,
+    pub introduction: String,
+}
+
+impl ChatSettings {
+    /// The persona from `persona_file`, or the built-in one.
+    pub fn persona(&self) -> anyhow::Result<Persona> {
+        use anyhow::Context as _;
+        let text = if self.persona_file.is_empty() {
+            DEFAULT_PERSONA.to_owned()
+        } else {
+            std::fs::read_to_string(&self.persona_file)
+                .with_context(|| format!("failed to read the persona file {}", self.persona_file))?
+        };
+        let persona: Persona = parse_toml(&text)?;
+        Ok(Persona {
+            system_prompt: persona.system_prompt.trim().to_owned(),
+            introduction: persona.introduction.trim().to_owned(),
+        })
+    }
+
+    /// The chat actors' settings.
+    pub fn actor_config(&self, persona: Persona) -> actors::chat::ChatConfig {
+        actors::chat::ChatConfig {
+            system_prompt: persona.system_prompt.into(),
+            introduction: persona.introduction.into(),
+            context_tokens: self.context_tokens,
+            context_messages: self.context_messages,
+            max_reply_tokens: self.max_reply_tokens,
+            messages_per_minute: self.messages_per_minute,
+            idle_stop: Duration::from_secs(self.idle_stop_secs.max(1)),
+        }
+    }
+}
+
+/// Parses a TOML document with figment's TOML provider (no second TOML crate).
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {
+    Figment::from(Toml::string(text)).extract().map_err(|e| anyhow::anyhow!("invalid persona file: {e}"))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +202,13 @@ mod tests {
         let settings = Settings::defaults().unwrap();
         assert_eq!(settings.server.bind, "127.0.0.1:8080");
         assert_eq!(settings.database.url, "surrealkv://./data/db");
+    }
+
+    #[test]
+    fn the_built_in_persona_introduces_a_career_interviewer() {
+        let persona = Settings::defaults().unwrap().chat.persona().unwrap();
+        assert!(persona.introduction.contains("Career Interviewer"));
+        assert!(persona.system_prompt.contains("ONE question"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`auth`]: password hashing, tokens, tickets, the `AuthUser` extractor,
 //!   login rate limits.
 //! - [`events`]: durable per-user events: stored, then pushed through the Hub.
+//! - [`llm`]: chat models behind the actors' port (async-openai, rule-based fallback).
 //! - [`error`]: `ApiError`, the single mapping from failures to HTTP.
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`cli`]: the command line.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod llm;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

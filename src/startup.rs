@@ -9,8 +9,9 @@ use actix::{Actor as _, Addr};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
-use actors::Hub;
-use actors::ports::EventLog;
+use actors::chat::{ChatConfig, Chats};
+use actors::chat_ports::ChatModel;
+use actors::{Hub, SessionDeps};
 use anyhow::Context as _;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -27,8 +28,11 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub hub: Addr<Hub>,
+    pub chats: Addr<Chats>,
+    pub chat_model: Arc<dyn ChatModel>,
+    pub chat_config: ChatConfig,
+    pub session_deps: SessionDeps,
     pub events: Events,
-    pub event_log: Arc<dyn EventLog>,
     pub passwords: PasswordHasher,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: PrometheusHandle,
@@ -48,6 +52,20 @@ impl Application {
         let metrics = crate::telemetry::metrics_handle()?;
         let store = Store::connect(&settings.database).await?;
         let hub = Hub::default().start();
+        let chat_model = crate::llm::chat_model(&settings.llm)?;
+        let chat_config = settings.chat.actor_config(settings.chat.persona()?);
+        let chats = Chats::new(
+            Arc::new(store.clone()),
+            Arc::clone(&chat_model),
+            hub.clone(),
+            chat_config.clone(),
+        )
+        .start();
+        let session_deps = SessionDeps {
+            hub: hub.clone(),
+            log: StoreEventLog::shared(store.clone()),
+            chats: chats.clone(),
+        };
         let auth = &settings.auth;
         let state = web::Data::new(AppState {
             passwords: PasswordHasher::new(auth.argon2_memory_kib, auth.argon2_iterations)?,
@@ -56,7 +74,10 @@ impl Application {
                 auth.login_per_account_per_minute,
             )),
             events: Events::new(store.clone(), hub.clone()),
-            event_log: StoreEventLog::shared(store.clone()),
+            chats,
+            chat_model,
+            chat_config,
+            session_deps,
             settings: Arc::new(settings),
             store,
             hub,

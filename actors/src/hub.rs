@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use protocol::ws::EventFrame;
+use protocol::ws::{EventFrame, ServerFrame};
 
 use crate::session::{Disconnect, Session};
 
@@ -129,5 +129,38 @@ impl Handler<DisconnectUser> for Hub {
         for session in self.users.remove(&msg.user_id).into_iter().flat_map(HashMap::into_values) {
             session.do_send(Disconnect { reason: msg.reason.clone() });
         }
+    }
+}
+
+/// Deliver a live, non-durable frame (a chat delta) to every socket of `user_id`
+/// on this node. A client that misses it catches up with `chat.resume`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Broadcast {
+    pub user_id: String,
+    pub frame: Arc<ServerFrame>,
+}
+
+/// A live frame for one socket (sent by the Hub to a Session).
+#[derive(Message, Clone)]
+#[rtype(result = "()")]
+pub struct Live {
+    pub frame: Arc<ServerFrame>,
+}
+
+impl Handler<Broadcast> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Broadcast, _: &mut Context<Self>) {
+        let Some(sessions) = self.users.get_mut(&msg.user_id) else {
+            return;
+        };
+        sessions.retain(|_, session| {
+            if !session.connected() {
+                return false;
+            }
+            session.do_send(Live { frame: Arc::clone(&msg.frame) });
+            true
+        });
     }
 }

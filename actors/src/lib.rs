@@ -5,10 +5,16 @@
 //! - [`ports`]: what the actors need from the outside world (the event log).
 //! - [`hub`]: routes pushes to every socket of a user on this node.
 //! - [`session`]: one actor per WebSocket connection.
+//! - [`chat`]: the Career Interviewer: the `Chats` router and one
+//!   `Conversation` actor per active conversation; [`chat_ports`] are the model
+//!   and store they need, [`context`] builds what the model sees.
 
+pub mod chat;
+pub mod chat_ports;
+pub mod context;
 pub mod hub;
 pub mod ports;
 pub mod session;
 
 pub use hub::Hub;
-pub use session::{Session, SessionConfig};
+pub use session::{Session, SessionConfig, SessionDeps};

@@ -10,17 +10,20 @@
 //! `client_timeout` (no frame, not even a pong) is closed, and so is a client
 //! that sends no application frame for `idle_timeout`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use protocol::chat::ClientId;
+use protocol::error::ErrorDetail;
 use protocol::ws::{ClientFrame, EventFrame, ServerFrame};
 use tokio::sync::mpsc;
 
-use crate::hub::{Hub, Join, Leave, Push};
+use crate::chat::{self, Chats, Direct};
+use crate::hub::{Hub, Join, Leave, Live, Push};
 use crate::ports::EventLog;
 
 /// Timings and bounds of a session, from the server's configuration.
@@ -33,7 +36,20 @@ pub struct SessionConfig {
     pub outbound_queue: usize,
     /// Events read from the log per query during a replay.
     pub replay_batch: usize,
+    /// Longest chat message a user may send, in characters.
+    pub chat_max_chars: usize,
 }
+
+/// The actors and ports every session talks to.
+#[derive(Clone)]
+pub struct SessionDeps {
+    pub hub: Addr<Hub>,
+    pub log: Arc<dyn EventLog>,
+    pub chats: Addr<Chats>,
+}
+
+/// Replies whose deltas a session has seen are forgotten beyond this many.
+const TRACKED_REPLIES: usize = 64;
 
 /// Gives each session of this process a distinct id.
 static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
@@ -51,8 +67,7 @@ enum Outbound {
 pub struct Session {
     id: u64,
     user_id: String,
-    hub: Addr<Hub>,
-    log: Arc<dyn EventLog>,
+    deps: SessionDeps,
     config: SessionConfig,
     out: mpsc::Sender<Outbound>,
     /// Last time the client sent anything (frames, pings, pongs).
@@ -61,6 +76,9 @@ pub struct Session {
     last_active: Instant,
     /// While a replay runs, live pushes wait here so order is kept.
     replay_buffer: Option<VecDeque<Arc<EventFrame>>>,
+    /// Highest delta `seq` written per streaming reply, so a resumed reply and
+    /// the live stream never write a piece twice.
+    reply_seq: HashMap<String, u64>,
 }
 
 impl Session {
@@ -70,8 +88,7 @@ impl Session {
         user_id: String,
         socket: actix_ws::Session,
         stream: actix_ws::AggregatedMessageStream,
-        hub: Addr<Hub>,
-        log: Arc<dyn EventLog>,
+        deps: SessionDeps,
         config: SessionConfig,
     ) -> Addr<Self> {
         let (out, rx) = mpsc::channel(config.outbound_queue.max(1));
@@ -82,13 +99,13 @@ impl Session {
             Session {
                 id: NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed),
                 user_id,
-                hub,
-                log,
+                deps,
                 config,
                 out,
                 last_heard: now,
                 last_active: now,
                 replay_buffer: None,
+                reply_seq: HashMap::new(),
             }
         })
     }
@@ -134,7 +151,80 @@ impl Session {
         match frame {
             ClientFrame::Ping {} => self.send_frame(&ServerFrame::Pong {}, ctx),
             ClientFrame::Hello { last_seq } => self.replay(last_seq, ctx),
+            ClientFrame::ChatSend { client_id, conversation_id, text } => {
+                self.chat_send(client_id, conversation_id, text, ctx)
+            }
+            ClientFrame::ChatResume { message_id, from_seq } => {
+                self.deps.chats.do_send(chat::Resume {
+                    user_id: self.user_id.clone(),
+                    message_id,
+                    from_seq,
+                    reply_to: ctx.address().recipient(),
+                });
+            }
         }
+    }
+
+    /// Checks a `chat.send` and hands it to the chat.
+    fn chat_send(
+        &mut self,
+        client_id: String,
+        conversation_id: Option<String>,
+        text: String,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(client_id) = ClientId::parse(&client_id) else {
+            let frame = ServerFrame::error(
+                "invalid_frame",
+                "client_id must be 1-64 letters, digits, '-' or '_' (a UUID fits)",
+            );
+            return self.send_frame(&frame, ctx);
+        };
+        let text = text.trim();
+        let problem = if text.is_empty() {
+            Some(String::from("a message must not be empty"))
+        } else if text.chars().count() > self.config.chat_max_chars {
+            Some(format!("a message must be at most {} characters", self.config.chat_max_chars))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let frame = ServerFrame::ChatError {
+                client_id: Some(client_id.as_str().to_owned()),
+                conversation_id,
+                error: ErrorDetail::new("validation_failed", message)
+                    .with_details(serde_json::json!({ "field": "text" })),
+            };
+            return self.send_frame(&frame, ctx);
+        }
+        self.deps.chats.do_send(chat::Send {
+            user_id: self.user_id.clone(),
+            client_id: client_id.as_str().to_owned(),
+            conversation_id,
+            text: text.to_owned(),
+            reply_to: ctx.address().recipient(),
+        });
+    }
+
+    /// Writes a chat frame, dropping reply pieces this socket already has.
+    fn deliver_chat(&mut self, frame: &ServerFrame, ctx: &mut Context<Self>) {
+        match frame {
+            ServerFrame::ChatDelta { message_id, seq, .. } => {
+                let seen = self.reply_seq.get(message_id).copied().unwrap_or(0);
+                if *seq <= seen {
+                    return;
+                }
+                if self.reply_seq.len() >= TRACKED_REPLIES {
+                    self.reply_seq.clear();
+                }
+                self.reply_seq.insert(message_id.clone(), *seq);
+            }
+            ServerFrame::ChatDone { message_id, .. } => {
+                self.reply_seq.remove(message_id);
+            }
+            _ => {}
+        }
+        self.send_frame(frame, ctx);
     }
 
     /// Replays the events after `last_seq` (if given), then sends `hello.ok`.
@@ -146,7 +236,7 @@ impl Session {
             return self.send_frame(&frame, ctx);
         }
         self.replay_buffer = Some(VecDeque::new());
-        let log = Arc::clone(&self.log);
+        let log = Arc::clone(&self.deps.log);
         let user_id = self.user_id.clone();
         let out = self.out.clone();
         let batch = self.config.replay_batch.max(1);
@@ -202,7 +292,7 @@ impl Actor for Session {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         metrics::gauge!("debrief_ws_open_sockets").increment(1.0);
-        self.hub.do_send(Join {
+        self.deps.hub.do_send(Join {
             user_id: self.user_id.clone(),
             session_id: self.id,
             session: ctx.address(),
@@ -217,7 +307,7 @@ impl Actor for Session {
     }
 
     fn stopping(&mut self, _: &mut Context<Self>) -> Running {
-        self.hub.do_send(Leave { user_id: self.user_id.clone(), session_id: self.id });
+        self.deps.hub.do_send(Leave { user_id: self.user_id.clone(), session_id: self.id });
         Running::Stop
     }
 
@@ -273,6 +363,24 @@ impl Handler<Push> for Session {
             Some(buffer) => buffer.push_back(msg.frame),
             None => self.send_text(msg.frame.text.clone(), ctx),
         }
+    }
+}
+
+impl Handler<Direct> for Session {
+    type Result = ();
+
+    /// A chat frame for this socket only (ack, error, resumed delta).
+    fn handle(&mut self, msg: Direct, ctx: &mut Context<Self>) {
+        self.deliver_chat(&msg.frame, ctx);
+    }
+}
+
+impl Handler<Live> for Session {
+    type Result = ();
+
+    /// A chat frame for every socket of the user (delta, done, new message).
+    fn handle(&mut self, msg: Live, ctx: &mut Context<Self>) {
+        self.deliver_chat(&msg.frame, ctx);
     }
 }
 

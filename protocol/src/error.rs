@@ -23,6 +23,17 @@ pub struct ErrorDetail {
     pub details: serde_json::Value,
 }
 
+impl ErrorDetail {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into(), details: serde_json::Value::Null }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
 impl ErrorBody {
     /// An error with no details.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {

@@ -25,11 +25,25 @@ pub enum ClientFrame {
     /// Application-level liveness check; answered with `pong`.
     #[serde(rename = "ping")]
     Ping {},
+    /// Say something to the Career Interviewer. Without `conversation_id` the
+    /// server starts a conversation. Re-sending a `client_id` never stores a
+    /// second message nor generates a second reply.
+    #[serde(rename = "chat.send")]
+    ChatSend {
+        client_id: String,
+        #[serde(default)]
+        conversation_id: Option<String>,
+        text: String,
+    },
+    /// After a reconnect: replay the deltas of a reply from `from_seq` on (or
+    /// get `chat.done` if it has finished).
+    #[serde(rename = "chat.resume")]
+    ChatResume { message_id: String, from_seq: u64 },
 }
 
 impl ClientFrame {
     /// Every `type` a client may send, for error messages.
-    pub const TYPES: &'static [&'static str] = &["hello", "ping"];
+    pub const TYPES: &'static [&'static str] = &["hello", "ping", "chat.send", "chat.resume"];
 }
 
 /// Why a text frame could not be turned into a [`ClientFrame`].
@@ -98,6 +112,29 @@ pub enum ServerFrame {
     /// A frame could not be handled; the socket stays open.
     #[serde(rename = "error")]
     Error { error: ErrorDetail },
+    /// The user message of a `chat.send` is stored.
+    #[serde(rename = "chat.ack")]
+    ChatAck { client_id: String, conversation_id: String, message_id: String },
+    /// A new message in a conversation (sent to every socket of the user, so
+    /// other tabs show what one tab sent).
+    #[serde(rename = "chat.message")]
+    ChatMessage { conversation_id: String, message: crate::chat::ChatMessage },
+    /// The next piece of a streaming reply; `seq` counts from 1 per reply.
+    #[serde(rename = "chat.delta")]
+    ChatDelta { conversation_id: String, message_id: String, seq: u64, text: String },
+    /// The reply is complete and stored.
+    #[serde(rename = "chat.done")]
+    ChatDone { conversation_id: String, message_id: String, content: String },
+    /// A reply could not be made; the user message stays stored and the same
+    /// `client_id` may be sent again to retry.
+    #[serde(rename = "chat.error")]
+    ChatError {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<String>,
+        error: ErrorDetail,
+    },
 }
 
 impl ServerFrame {

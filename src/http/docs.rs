@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, health, metrics, ws};
+use super::{accounts, conversations, health, metrics, models, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,6 +14,9 @@ use super::{accounts, health, metrics, ws};
         health::healthz, health::readyz, metrics::exposition,
         accounts::register, accounts::login, accounts::logout,
         accounts::me, accounts::update_me, accounts::delete_me, accounts::ws_ticket,
+        conversations::list_conversations, conversations::create_conversation,
+        conversations::list_messages, conversations::delete_conversation,
+        models::models,
         ws::socket,
     ),
     components(schemas(protocol::error::ErrorBody, protocol::ws::ServerFrame)),

@@ -2,9 +2,11 @@
 //! This module only composes them.
 
 pub mod accounts;
+pub mod conversations;
 pub mod docs;
 pub mod health;
 pub mod metrics;
+pub mod models;
 pub mod web;
 pub mod ws;
 
@@ -14,6 +16,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     metrics::configure(cfg);
     docs::configure(cfg);
     accounts::configure(cfg);
+    conversations::configure(cfg);
+    models::configure(cfg);
     ws::configure(cfg);
     web::configure(cfg);
 }

@@ -10,7 +10,7 @@ use rust_embed::RustEmbed;
 struct Assets;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(index).service(asset);
+    cfg.service(index).service(interview).service(asset);
 }
 
 /// An embedded file as a response, 404 (JSON) if there is none.
@@ -30,6 +30,12 @@ pub fn embedded(path: &str) -> HttpResponse {
 #[get("/")]
 async fn index() -> HttpResponse {
     embedded("index.html")
+}
+
+/// The Career Interviewer chat.
+#[get("/interview")]
+async fn interview() -> HttpResponse {
+    embedded("interview.html")
 }
 
 /// Scripts, styles and images under `/static/`.

@@ -59,9 +59,8 @@ pub async fn socket(
         user_id,
         socket,
         stream,
-        state.hub.clone(),
-        state.event_log.clone(),
-        state.settings.ws.session(),
+        state.session_deps.clone(),
+        state.settings.ws.session(&state.settings.chat),
     );
     Ok(response)
 }

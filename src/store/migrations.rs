@@ -59,6 +59,30 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE FIELD IF NOT EXISTS created_at ON event TYPE datetime;
         DEFINE INDEX IF NOT EXISTS event_owner_seq ON event FIELDS owner, seq UNIQUE;
     "#,
+}, Migration {
+    version: 2,
+    name: "career interviewer conversations and messages",
+    statements: r#"
+        DEFINE TABLE IF NOT EXISTS conversation SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON conversation TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS title ON conversation TYPE string;
+        DEFINE FIELD IF NOT EXISTS next_position ON conversation TYPE int;
+        DEFINE FIELD IF NOT EXISTS created_at ON conversation TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS updated_at ON conversation TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS conversation_owner_created ON conversation FIELDS owner, created_at;
+
+        DEFINE TABLE IF NOT EXISTS message SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON message TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS conversation ON message TYPE record<conversation>;
+        DEFINE FIELD IF NOT EXISTS role ON message TYPE string ASSERT $value IN ["user", "assistant"];
+        DEFINE FIELD IF NOT EXISTS content ON message TYPE string;
+        DEFINE FIELD IF NOT EXISTS position ON message TYPE int;
+        DEFINE FIELD IF NOT EXISTS client_id ON message TYPE string;
+        DEFINE FIELD IF NOT EXISTS reply_to ON message TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS created_at ON message TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS message_conversation_position ON message FIELDS conversation, position UNIQUE;
+        DEFINE INDEX IF NOT EXISTS message_owner_client ON message FIELDS owner, client_id UNIQUE;
+    "#,
 }];
 
 #[derive(SurrealValue)]

@@ -5,6 +5,7 @@
 //! One module per table family, one query per function; every query that
 //! touches user data is scoped by its owner.
 
+pub mod chat;
 pub mod events;
 pub mod migrations;
 pub mod tickets;

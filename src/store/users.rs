@@ -113,6 +113,8 @@ impl Store {
         self.db()
             .query(
                 "BEGIN TRANSACTION;
+                 DELETE message WHERE owner = $user;
+                 DELETE conversation WHERE owner = $user;
                  DELETE event WHERE owner = $user;
                  DELETE $counter;
                  DELETE ticket WHERE owner = $user;

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod chat;
+mod fake_openai;
 mod helpers;
 mod operations;
 mod restart;

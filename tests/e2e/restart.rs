@@ -17,7 +17,12 @@ struct Server {
 
 impl Server {
     fn start(database_dir: &Path) -> Self {
+        Self::start_with(database_dir, &[])
+    }
+
+    fn start_with(database_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .envs(env.iter().copied())
             .env("DEBRIEF_SERVER__BIND", "127.0.0.1:0")
             .env("DEBRIEF_SERVER__WORKERS", "1")
             .env("DEBRIEF_DATABASE__URL", format!("surrealkv://{}", database_dir.display()))
@@ -72,5 +77,44 @@ async fn accounts_and_events_survive_a_graceful_restart_on_disk() {
     assert_eq!(replayed["seq"], 1);
     assert_eq!(socket.next_json().await["type"], "hello.ok");
     drop(socket);
+    assert!(second.terminate().success());
+}
+
+#[actix_web::test]
+async fn chat_history_survives_a_restart_on_disk() {
+    let fake = crate::fake_openai::FakeOpenAi::start();
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db");
+    let model = [("DEBRIEF_LLM__BASE_URL", fake.base_url.as_str())];
+
+    let first = Server::start_with(&database, &model);
+    let user = first.app.new_user("Sam").await;
+    let mut socket = first.app.socket(&user.token).await;
+    socket
+        .send_json(json!({"type": "chat.send", "client_id": "h-1", "text": "I design APIs"}))
+        .await;
+    let ack = socket.next_json().await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    while socket.next_json().await["type"] != "chat.done" {}
+    drop(socket);
+    assert!(first.terminate().success());
+
+    let second = Server::start_with(&database, &model);
+    let listed: Value = second
+        .app
+        .client
+        .get(second.app.url(&format!("/api/v1/conversations/{conversation}/messages")))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let contents: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
+    assert_eq!(contents.len(), 3);
+    assert_eq!(contents[1], "I design APIs");
+    assert!(contents[2].contains("I design APIs"), "the reply is kept too");
     assert!(second.terminate().success());
 }

@@ -1,0 +1,182 @@
+//! Chat history over REST: list, open, read and delete conversations. Talking
+//! happens on the WebSocket (`chat.send`); these endpoints show what was said.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use protocol::chat::{
+    ConversationPage, CreateConversationRequest, CreatedConversation, MessagePage,
+};
+use protocol::error::ErrorBody;
+use serde::Deserialize;
+
+use actors::chat_ports::ChatStore as _;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::chat::MessageWindow;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_conversations)
+        .service(create_conversation)
+        .service(list_messages)
+        .service(delete_conversation);
+}
+
+/// Longest conversation title, in characters.
+const TITLE_MAX_CHARS: usize = 200;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// From a previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// Page size (default 20, at most `chat.max_page_size`).
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MessageQuery {
+    /// Messages after this position (a page's `next_cursor`).
+    after: Option<u64>,
+    /// Messages before this position (a page's `prev_cursor`).
+    before: Option<u64>,
+    /// Page size (default 50, at most `chat.max_page_size`).
+    limit: Option<usize>,
+}
+
+fn page_size(requested: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match requested {
+        Some(0) => Err(ApiError::Validation { field: "limit", message: String::from("limit must be at least 1") }),
+        Some(n) => Ok(n.min(max)),
+        None => Ok(default.min(max)),
+    }
+}
+
+/// The user's conversations, newest first.
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+#[get("/api/v1/conversations")]
+pub async fn list_conversations(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_size(query.limit, 20, state.settings.chat.max_page_size)?;
+    let before = match &query.cursor {
+        Some(cursor) => Some(
+            DateTime::parse_from_rfc3339(cursor)
+                .map_err(|_| ApiError::BadRequest(String::from("cursor is not one this API gave out")))?
+                .with_timezone(&Utc),
+        ),
+        None => None,
+    };
+    let mut items = state.store.list_conversations(&auth.user_id, before, limit + 1).await?;
+    let next_cursor = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        items.last().map(|c| c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+    });
+    Ok(HttpResponse::Ok().json(ConversationPage { items, next_cursor: next_cursor.flatten() }))
+}
+
+/// Starts a conversation; it opens with the Career Interviewer's introduction.
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    request_body(content = CreateConversationRequest, description = "optional"),
+    responses((status = 201, body = CreatedConversation), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[post("/api/v1/conversations")]
+pub async fn create_conversation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: Option<web::Json<CreateConversationRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let requested = body.and_then(|b| b.into_inner().title).map(|t| t.trim().to_owned());
+    let title = match requested.filter(|t| !t.is_empty()) {
+        Some(title) if title.chars().count() > TITLE_MAX_CHARS => {
+            return Err(ApiError::Validation {
+                field: "title",
+                message: format!("title must be at most {TITLE_MAX_CHARS} characters"),
+            });
+        }
+        Some(title) => title,
+        None => format!("Conversation of {}", Utc::now().format("%Y-%m-%d")),
+    };
+    let (conversation, intro) = state
+        .store
+        .create_conversation(&auth.user_id, &title, &state.chat_config.introduction)
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedConversation { conversation, messages: vec![intro] }))
+}
+
+/// A conversation's messages, oldest first.
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "conversation id"), MessageQuery),
+    responses((status = 200, body = MessagePage), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/api/v1/conversations/{id}/messages")]
+pub async fn list_messages(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<MessageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if state.store.conversation(&auth.user_id, &id).await?.is_none() {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    let limit = page_size(query.limit, 50, state.settings.chat.max_page_size)?;
+    let window = match (query.after, query.before) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(String::from("use either after or before, not both")));
+        }
+        (Some(after), None) => MessageWindow::After(after),
+        (None, Some(before)) => MessageWindow::Before(before),
+        (None, None) => MessageWindow::First,
+    };
+    let mut items = state.store.list_messages(&auth.user_id, &id, window, limit + 1).await?;
+    let more = items.len() > limit;
+    if more {
+        match window {
+            MessageWindow::Before(_) => drop(items.remove(0)),
+            _ => items.truncate(limit),
+        }
+    }
+    let first = items.first().map(|m| m.position);
+    let last = items.last().map(|m| m.position);
+    let (has_next, has_prev) = match window {
+        MessageWindow::Before(_) => (true, more),
+        MessageWindow::After(after) => (more, after > 0),
+        MessageWindow::First => (more, false),
+    };
+    Ok(HttpResponse::Ok().json(MessagePage {
+        next_cursor: last.filter(|_| has_next).map(|p| p.to_string()),
+        prev_cursor: first.filter(|p| has_prev && *p > 1).map(|p| p.to_string()),
+        items,
+    }))
+}
+
+/// Deletes a conversation and all its messages.
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[delete("/api/v1/conversations/{id}")]
+pub async fn delete_conversation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.store.delete_conversation(&auth.user_id, &id).await? {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    state.chats.do_send(actors::chat::Forget { conversation_id: id.into_inner() });
+    Ok(HttpResponse::NoContent().finish())
+}
