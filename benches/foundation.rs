@@ -7,8 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -30,26 +30,6 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap()
 }
 
-fn start_server() -> (Child, String, Duration) {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_debrief"))
-        .env("DEBRIEF_SERVER__BIND", "127.0.0.1:0")
-        .env("DEBRIEF_DATABASE__URL", "mem://")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(at) = line.find("listening on http://") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address, started.elapsed())
-}
-
 async fn wait_ready(client: &reqwest::Client, address: &str) {
     loop {
         if let Ok(r) = client.get(format!("{address}/readyz")).send().await {
@@ -67,7 +47,11 @@ async fn main() {
     let pushes = env_usize("BENCH_PUSHES", 200);
     let client = reqwest::Client::new();
 
-    let (mut child, address, to_listening) = start_server();
+    let started = Instant::now();
+    let server = support::Server::start(&[]);
+    let to_listening = started.elapsed();
+    let address = server.address.clone();
+    let pid = server.child.id();
     let ready_started = Instant::now();
     wait_ready(&client, &address).await;
     println!("startup_to_listening_ms {:.1}", to_listening.as_secs_f64() * 1e3);
@@ -76,7 +60,7 @@ async fn main() {
         (to_listening + ready_started.elapsed()).as_secs_f64() * 1e3
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle = rss_kib(child.id());
+    let idle = rss_kib(pid);
     println!("idle_rss_mib {:.1}", idle as f64 / 1024.0);
 
     let registered: Value = client
@@ -89,8 +73,8 @@ async fn main() {
         .await
         .unwrap();
     let token = registered["token"].as_str().unwrap().to_owned();
-    let ws_url = format!("{}/ws", address.replacen("http", "ws", 1));
-    let after_user = rss_kib(child.id());
+    let ws_url = server.ws_url();
+    let after_user = rss_kib(pid);
 
     let mut open = Vec::with_capacity(sockets);
     let opening = Instant::now();
@@ -106,7 +90,7 @@ async fn main() {
         sockets as f64 / opening.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let with_sockets = rss_kib(child.id());
+    let with_sockets = rss_kib(pid);
     println!("rss_with_{sockets}_sockets_mib {:.1}", with_sockets as f64 / 1024.0);
     println!(
         "rss_per_idle_socket_kib {:.1}",
@@ -145,6 +129,5 @@ async fn main() {
         let _ = stream.close(None).await;
     }
     let _ = first.close(None).await;
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
+    server.stop();
 }

@@ -50,4 +50,14 @@ fn describe() {
         "debrief_events_delivered_total",
         "Durable events handed to sockets, live or by replay"
     );
+    describe_histogram!(
+        "debrief_chat_time_to_first_token_seconds",
+        "Time from asking the chat model to its first piece of text"
+    );
+    describe_histogram!("debrief_chat_reply_duration_seconds", "Time to generate and store a whole reply");
+    describe_counter!("debrief_chat_tokens_in_total", "Estimated tokens sent to the chat model");
+    describe_counter!("debrief_chat_tokens_out_total", "Estimated tokens received from the chat model");
+    describe_counter!("debrief_chat_model_errors_total", "Chat replies that failed, by kind");
+    describe_counter!("debrief_chat_model_retries_total", "Chat model requests retried after a timeout or broken stream");
+    describe_gauge!("debrief_chat_active_conversations", "Conversation actors running on this node");
 }

@@ -42,10 +42,12 @@ export async function api(method, path, body) {
 }
 
 /**
- * A live connection to /ws. Calls onFrame for every frame, onState("online"|"offline").
- * Reconnects with exponential backoff and asks for the events it missed.
+ * A live connection to /ws. Calls onFrame for every frame, onState("online"|"offline"|
+ * "signed-out"), and onOpen (optional) each time the socket (re)opens, after the
+ * `hello`, so the page can resend what it queued. Reconnects with exponential
+ * backoff and asks for the events it missed. `send` returns false when offline.
  */
-export function connect({ onFrame, onState }) {
+export function connect({ onFrame, onState, onOpen }) {
   let socket = null;
   let attempt = 0;
   let stopped = false;
@@ -67,15 +69,22 @@ export function connect({ onFrame, onState }) {
       attempt = 0;
       onState("online");
       socket.send(JSON.stringify({ type: "hello", last_seq: session.lastSeq }));
+      onOpen?.();
     };
     socket.onmessage = (message) => {
+      if (stopped) return;
       let frame;
       try { frame = JSON.parse(message.data); } catch { return; }
-      if (typeof frame.seq === "number" && frame.seq > session.lastSeq) session.lastSeq = frame.seq;
+      // Only durable events carry the user's event seq; a chat.delta's seq counts
+      // pieces of one reply and must not move the replay position.
+      const durable = typeof frame.type === "string" && !frame.type.startsWith("chat.");
+      if (durable && typeof frame.seq === "number" && frame.seq > session.lastSeq) session.lastSeq = frame.seq;
       if (frame.type === "hello.ok" && frame.last_seq < session.lastSeq) session.lastSeq = frame.last_seq;
       onFrame(frame);
     };
-    socket.onclose = () => { onState("offline"); retry(); };
+    // After close(), a late close event of this socket must not report "offline"
+    // over a newer connection's "online".
+    socket.onclose = () => { if (!stopped) { onState("offline"); retry(); } };
   }
 
   function retry() {
@@ -88,7 +97,12 @@ export function connect({ onFrame, onState }) {
 
   open();
   return {
-    send(frame) { if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame)); },
+    /** Sends a frame now; false (and nothing sent) when the socket is not open. */
+    send(frame) {
+      if (socket?.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(frame));
+      return true;
+    },
     close() { stopped = true; clearTimeout(timer); socket?.close(); },
   };
 }

@@ -60,7 +60,7 @@ fn chat_error(
     conversation_id: Option<String>,
     error: ErrorDetail,
 ) -> Direct {
-    Direct { frame: ServerFrame::ChatError { client_id, conversation_id, error } }
+    Direct { frame: ServerFrame::ChatError { client_id, conversation_id, message_id: None, error } }
 }
 
 /// Routes chat traffic of every user on this node to conversation actors.
@@ -223,11 +223,13 @@ impl Handler<Resume> for Chats {
                     Ok(Some(message)) => ServerFrame::ChatDone {
                         conversation_id: message.conversation_id,
                         message_id: message.id,
+                        reply_to: message.reply_to,
                         content: message.content,
                     },
                     Ok(None) => ServerFrame::ChatError {
                         client_id: None,
                         conversation_id: None,
+                        message_id: Some(msg.message_id.clone()),
                         error: ErrorDetail::new("not_found", "no such reply"),
                     },
                     Err(error) => {
@@ -235,6 +237,7 @@ impl Handler<Resume> for Chats {
                         ServerFrame::ChatError {
                             client_id: None,
                             conversation_id: None,
+                            message_id: Some(msg.message_id.clone()),
                             error: ErrorDetail::new("internal_error", "the reply could not be read"),
                         }
                     }
@@ -305,6 +308,8 @@ pub struct Conversation {
 /// The reply being generated, kept so a reconnecting client can resume.
 struct Streaming {
     message_id: String,
+    /// The user message being answered (known once it is stored).
+    reply_to: String,
     pieces: Vec<String>,
 }
 
@@ -354,6 +359,13 @@ impl Handler<TakeTurn> for Conversation {
     }
 }
 
+/// The user message of the running turn is stored.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Answering {
+    user_message_id: String,
+}
+
 /// A piece of the reply arrived from the model.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -401,13 +413,24 @@ impl Conversation {
             me: ctx.address(),
             config: self.config.clone(),
         });
-        self.live = Some(Streaming { message_id: message_id.clone(), pieces: Vec::new() });
+        self.live =
+            Some(Streaming { message_id: message_id.clone(), reply_to: String::new(), pieces: Vec::new() });
         self.chats.do_send(LiveReply::Started {
             message_id,
             owner: self.owner.clone(),
             conversation: ctx.address(),
         });
         ctx.spawn(work.into_actor(self));
+    }
+}
+
+impl Handler<Answering> for Conversation {
+    type Result = ();
+
+    fn handle(&mut self, msg: Answering, _: &mut Context<Self>) {
+        if let Some(live) = self.live.as_mut() {
+            live.reply_to = msg.user_message_id;
+        }
     }
 }
 
@@ -423,6 +446,7 @@ impl Handler<Piece> for Conversation {
         let frame = ServerFrame::ChatDelta {
             conversation_id: self.id.clone(),
             message_id: live.message_id.clone(),
+            reply_to: live.reply_to.clone(),
             seq: live.pieces.len() as u64,
             text: msg.text,
         };
@@ -442,11 +466,13 @@ impl Handler<TurnEnded> for Conversation {
             Outcome::Stored(reply) => self.broadcast(ServerFrame::ChatDone {
                 conversation_id: self.id.clone(),
                 message_id: reply.id,
+                reply_to: reply.reply_to,
                 content: reply.content,
             }),
             Outcome::Failed { client_id, error } => self.broadcast(ServerFrame::ChatError {
                 client_id: Some(client_id),
                 conversation_id: Some(self.id.clone()),
+                message_id: None,
                 error,
             }),
         }
@@ -470,6 +496,7 @@ impl Handler<Resume> for Conversation {
                         frame: ServerFrame::ChatDelta {
                             conversation_id: self.id.clone(),
                             message_id: live.message_id.clone(),
+                            reply_to: live.reply_to.clone(),
                             seq: index as u64 + 1,
                             text: text.clone(),
                         },
@@ -535,12 +562,14 @@ async fn take_turn(job: &TurnJob) -> anyhow::Result<Outcome> {
             frame: ServerFrame::ChatDone {
                 conversation_id: conversation_id.clone(),
                 message_id: reply.id,
+                reply_to: reply.reply_to,
                 content: reply.content,
             },
         });
         return Ok(Outcome::Nothing);
     }
 
+    job.me.do_send(Answering { user_message_id: stored.message.id.clone() });
     let history = store.recent_messages(owner, conversation_id, job.config.context_messages).await?;
     let context = build_context(&job.config.system_prompt, &history, job.config.context_tokens);
     let started = Instant::now();

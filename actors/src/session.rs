@@ -10,7 +10,7 @@
 //! `client_timeout` (no frame, not even a pong) is closed, and so is a client
 //! that sends no application frame for `idle_timeout`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -76,9 +76,9 @@ pub struct Session {
     last_active: Instant,
     /// While a replay runs, live pushes wait here so order is kept.
     replay_buffer: Option<VecDeque<Arc<EventFrame>>>,
-    /// Highest delta `seq` written per streaming reply, so a resumed reply and
-    /// the live stream never write a piece twice.
-    reply_seq: HashMap<String, u64>,
+    /// Delta `seq`s written per streaming reply, so a resumed reply and the
+    /// live stream never write a piece twice (nor drop one that arrives late).
+    reply_seqs: HashMap<String, HashSet<u64>>,
 }
 
 impl Session {
@@ -105,7 +105,7 @@ impl Session {
                 last_heard: now,
                 last_active: now,
                 replay_buffer: None,
-                reply_seq: HashMap::new(),
+                reply_seqs: HashMap::new(),
             }
         })
     }
@@ -192,6 +192,7 @@ impl Session {
             let frame = ServerFrame::ChatError {
                 client_id: Some(client_id.as_str().to_owned()),
                 conversation_id,
+                message_id: None,
                 error: ErrorDetail::new("validation_failed", message)
                     .with_details(serde_json::json!({ "field": "text" })),
             };
@@ -210,17 +211,15 @@ impl Session {
     fn deliver_chat(&mut self, frame: &ServerFrame, ctx: &mut Context<Self>) {
         match frame {
             ServerFrame::ChatDelta { message_id, seq, .. } => {
-                let seen = self.reply_seq.get(message_id).copied().unwrap_or(0);
-                if *seq <= seen {
+                if !self.reply_seqs.contains_key(message_id) && self.reply_seqs.len() >= TRACKED_REPLIES {
+                    self.reply_seqs.clear();
+                }
+                if !self.reply_seqs.entry(message_id.clone()).or_default().insert(*seq) {
                     return;
                 }
-                if self.reply_seq.len() >= TRACKED_REPLIES {
-                    self.reply_seq.clear();
-                }
-                self.reply_seq.insert(message_id.clone(), *seq);
             }
             ServerFrame::ChatDone { message_id, .. } => {
-                self.reply_seq.remove(message_id);
+                self.reply_seqs.remove(message_id);
             }
             _ => {}
         }

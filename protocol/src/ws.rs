@@ -120,11 +120,27 @@ pub enum ServerFrame {
     #[serde(rename = "chat.message")]
     ChatMessage { conversation_id: String, message: crate::chat::ChatMessage },
     /// The next piece of a streaming reply; `seq` counts from 1 per reply.
+    /// Assemble pieces by `seq`: right after a `chat.resume` a piece may arrive
+    /// before an earlier replayed one (never twice, never missing).
     #[serde(rename = "chat.delta")]
-    ChatDelta { conversation_id: String, message_id: String, seq: u64, text: String },
+    ChatDelta {
+        conversation_id: String,
+        message_id: String,
+        /// The user message this reply answers.
+        reply_to: String,
+        seq: u64,
+        text: String,
+    },
     /// The reply is complete and stored.
     #[serde(rename = "chat.done")]
-    ChatDone { conversation_id: String, message_id: String, content: String },
+    ChatDone {
+        conversation_id: String,
+        message_id: String,
+        /// The user message this reply answers (absent for an introduction).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reply_to: Option<String>,
+        content: String,
+    },
     /// A reply could not be made; the user message stays stored and the same
     /// `client_id` may be sent again to retry.
     #[serde(rename = "chat.error")]
@@ -133,6 +149,9 @@ pub enum ServerFrame {
         client_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         conversation_id: Option<String>,
+        /// The reply a failed `chat.resume` asked for.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
         error: ErrorDetail,
     },
 }

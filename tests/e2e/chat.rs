@@ -45,15 +45,6 @@ fn of_type<'a>(frames: &'a [Value], kind: &str) -> Vec<&'a Value> {
     frames.iter().filter(|f| f["type"] == kind).collect()
 }
 
-async fn messages(app: &TestApp, token: &str, conversation: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(&format!("/api/v1/conversations/{conversation}/messages")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn a_new_conversation_opens_with_the_interviewers_introduction() {
     let app = spawn_app().await;
@@ -71,7 +62,7 @@ async fn a_new_conversation_opens_with_the_interviewers_introduction() {
     let created: Value = created.json().await.unwrap();
     assert_eq!(created["messages"][0]["role"], "assistant");
     assert!(created["messages"][0]["content"].as_str().unwrap().contains("Career Interviewer"));
-    let listed: Value = messages(&app, &user.token, created["id"].as_str().unwrap()).await.json().await.unwrap();
+    let listed: Value = app.messages(&user.token, created["id"].as_str().unwrap()).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     assert_eq!(listed["items"][0]["position"], 1);
 }
@@ -96,9 +87,11 @@ async fn a_message_is_acknowledged_streamed_and_both_sides_are_stored() {
     let done = frames.last().unwrap();
     assert_eq!(done["type"], "chat.done");
     assert_eq!(done["content"], streamed);
+    assert_eq!(done["reply_to"], ack["message_id"]);
+    assert!(deltas.iter().all(|d| d["reply_to"] == ack["message_id"]));
     assert_eq!(streamed, "You said: I led our move to Rust. What impact did that have?");
 
-    let listed: Value = messages(&app, &user.token, conversation).await.json().await.unwrap();
+    let listed: Value = app.messages(&user.token, conversation).await.json().await.unwrap();
     let items = listed["items"].as_array().unwrap();
     let roles: Vec<&str> = items.iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["assistant", "user", "assistant"]);
@@ -150,7 +143,7 @@ async fn resending_a_client_id_gives_one_message_and_one_reply() {
     assert_eq!(again.last().unwrap()["content"], first.last().unwrap()["content"]);
     assert!(of_type(&again, "chat.delta").is_empty(), "nothing is generated again");
     assert_eq!(fake.requests().len(), 1);
-    let listed: Value = messages(&app, &user.token, conversation).await.json().await.unwrap();
+    let listed: Value = app.messages(&user.token, conversation).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
 }
 
@@ -229,7 +222,7 @@ async fn a_model_outage_gives_chat_error_keeps_the_message_and_a_retry_answers_i
     assert_eq!(error["client_id"], "o-1");
     assert_eq!(error["error"]["code"], "model_unavailable");
     let conversation = frames[0]["conversation_id"].as_str().unwrap();
-    let listed: Value = messages(&app, &user.token, conversation).await.json().await.unwrap();
+    let listed: Value = app.messages(&user.token, conversation).await.json().await.unwrap();
     let items = listed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "introduction and the kept user message");
     assert_eq!(items[1]["content"], "Are you there?");
@@ -237,7 +230,7 @@ async fn a_model_outage_gives_chat_error_keeps_the_message_and_a_retry_answers_i
     // The model is back; sending the same client_id again gets the reply.
     let retried = say(&mut socket, "o-1", Some(conversation), "Are you there?").await;
     assert_eq!(retried.last().unwrap()["type"], "chat.done");
-    let listed: Value = messages(&app, &user.token, conversation).await.json().await.unwrap();
+    let listed: Value = app.messages(&user.token, conversation).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
 }
 
@@ -251,7 +244,7 @@ async fn one_user_cannot_read_write_or_delete_anothers_conversation() {
     let frames = say(&mut socket, "p-1", None, "Private thoughts").await;
     let conversation = frames[0]["conversation_id"].as_str().unwrap();
 
-    assert_eq!(messages(&app, &intruder.token, conversation).await.status(), 404);
+    assert_eq!(app.messages(&intruder.token, conversation).await.status(), 404);
     let delete = app
         .client
         .delete(app.url(&format!("/api/v1/conversations/{conversation}")))
@@ -276,7 +269,7 @@ async fn one_user_cannot_read_write_or_delete_anothers_conversation() {
         .unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
 
-    let listed: Value = messages(&app, &owner.token, conversation).await.json().await.unwrap();
+    let listed: Value = app.messages(&owner.token, conversation).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 3, "nothing changed for the owner");
 }
 

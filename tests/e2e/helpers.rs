@@ -125,6 +125,16 @@ impl TestApp {
         body["ticket"].as_str().unwrap().to_owned()
     }
 
+    /// The first page of a conversation's messages.
+    pub async fn messages(&self, token: &str, conversation: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/api/v1/conversations/{conversation}/messages")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }

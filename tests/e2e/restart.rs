@@ -100,17 +100,7 @@ async fn chat_history_survives_a_restart_on_disk() {
     assert!(first.terminate().success());
 
     let second = Server::start_with(&database, &model);
-    let listed: Value = second
-        .app
-        .client
-        .get(second.app.url(&format!("/api/v1/conversations/{conversation}/messages")))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = second.app.messages(&user.token, &conversation).await.json().await.unwrap();
     let contents: Vec<&str> =
         listed["items"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
     assert_eq!(contents.len(), 3);

@@ -1,0 +1,632 @@
+// The Career Interviewer chat page (/interview), driven by a real headless
+// Chromium against a real Debrief server (in-memory database, no model
+// configured, so the labelled rule-based interviewer answers, streamed word by
+// word). Each story uses a fresh browser context and a fresh account.
+//
+//   npm test                      (in tests/browser; needs scripts/install-browser-deps.sh)
+//   DEBRIEF_BIN=/path/to/debrief  the server binary (default: target/debug/debrief)
+//   CHROMIUM_PATH=/path/to/chrome the browser (default: /usr/bin/chromium)
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { existsSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+/** How long to wait for anything before calling it a hang (not a speed check). */
+const HANG_GUARD_MS = 15_000;
+const PASSWORD = "correct horse battery";
+const INTRO_MARK = "Career Interviewer";
+
+const SERVER_BIN =
+  process.env.DEBRIEF_BIN ?? fileURLToPath(new URL("../../target/debug/debrief", import.meta.url));
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/**
+ * Starts the server on a free port (no model configured unless `env` sets one);
+ * resolves once it prints its address.
+ */
+function startServer(env = {}) {
+  if (!existsSync(SERVER_BIN)) {
+    throw new Error(`no server binary at ${SERVER_BIN}: run \`cargo build\` or set DEBRIEF_BIN`);
+  }
+  const child = spawn(SERVER_BIN, [], {
+    env: {
+      ...process.env,
+      DEBRIEF_SERVER__BIND: "127.0.0.1:0",
+      DEBRIEF_DATABASE__URL: "mem://",
+      DEBRIEF_SERVER__WORKERS: "1",
+      DEBRIEF_LLM__BASE_URL: "",
+      RUST_LOG: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+
+  const address = new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not print its address in ${HANG_GUARD_MS} ms\n${stderr}`)),
+      HANG_GUARD_MS,
+    );
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on("error", (error) => { clearTimeout(timer); reject(error); });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited early (code ${code}, signal ${signal})\n${stderr}`));
+    });
+  });
+  return { child, address };
+}
+
+/** SIGTERM, then SIGKILL if the server has not stopped within the hang guard. */
+async function stopServer(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), HANG_GUARD_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+const uniqueEmail = (label) => `${label}-${randomUUID()}@example.com`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const parse = (message) => { try { return JSON.parse(String(message)); } catch { return null; } };
+
+/**
+ * A fake OpenAI-compatible endpoint that streams each reply in several pieces,
+ * slowly enough to watch (and to cut the socket in the middle). While
+ * `failing` is set it answers 500, as an endpoint that fell over would.
+ */
+function startFakeModel({ firstPieceMs = 400, pieceMs = 150 } = {}) {
+  const model = { failing: false, requests: 0 };
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const request = parse(body) ?? {};
+    const last = [...(request.messages ?? [])].reverse().find((m) => m.role === "user");
+    const said = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
+    if (!req.url.endsWith("/chat/completions")) {
+      res.writeHead(404, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error", param: null, code: null } }));
+    }
+    model.requests += 1;
+    if (model.failing) {
+      res.writeHead(500, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ error: { message: "the fake model fell over", type: "server_error", param: null, code: null } }));
+    }
+    const chunk = (content, finish = null) => `data: ${JSON.stringify({
+      id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model: request.model ?? "fake",
+      choices: [{ index: 0, delta: content === null ? {} : { role: "assistant", content }, finish_reason: finish, logprobs: null }],
+    })}\n\n`;
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const pieces = ["Thanks, ", "that is ", `${said.length} characters. `, "What ", "was ", "your ", "own ", "part ", "in ", "it?"];
+    await sleep(firstPieceMs);
+    for (const piece of pieces) {
+      if (res.destroyed) return undefined;
+      res.write(chunk(piece));
+      await sleep(pieceMs);
+    }
+    res.write(chunk(null, "stop"));
+    return res.end("data: [DONE]\n\n");
+  });
+  const address = new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/v1`));
+  });
+  return Object.assign(model, { server, address });
+}
+
+/**
+ * Puts the page's WebSocket through a relay the test controls: records frames
+ * both ways, can cut the connection (as a network blip would), now or right
+ * after the n-th reply piece reaches the page.
+ */
+async function relaySocket(page) {
+  const relay = { sent: [], received: [], routes: [], cutAfterDeltas: null };
+  relay.cut = async (route = relay.routes.at(-1)) => {
+    if (!route || route.cut) return;
+    route.cut = true;
+    await Promise.allSettled([route.ws.close({ code: 4000, reason: "cut by the test" }), route.server.close()]);
+  };
+  await page.routeWebSocket(/\/ws\?/, (ws) => {
+    const server = ws.connectToServer();
+    const route = { ws, server, cut: false, deltas: 0 };
+    relay.routes.push(route);
+    ws.onMessage((message) => {
+      if (route.cut) return;
+      relay.sent.push(parse(message));
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      if (route.cut) return;
+      const frame = parse(message);
+      relay.received.push(frame);
+      ws.send(message);
+      if (frame?.type === "chat.delta" && relay.cutAfterDeltas !== null && ++route.deltas >= relay.cutAfterDeltas) {
+        relay.cutAfterDeltas = null;
+        relay.cut(route);
+      }
+    });
+  });
+  return relay;
+}
+
+/** The messages the page shows, in order (the typing indicator left out). */
+function shownMessages(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("#messages li.msg:not(.typing)")].map((li) => ({
+      role: li.classList.contains("msg-user") ? "user" : "assistant",
+      text: li.querySelector(".bubble").textContent,
+      streaming: li.classList.contains("streaming"),
+      pending: li.classList.contains("pending"),
+      failed: li.classList.contains("failed"),
+    })));
+}
+
+/**
+ * Waits until `check(messages)` (run in the test, on what the page shows) is
+ * true; fails with what the page showed last.
+ */
+async function waitForMessages(page, what, check) {
+  const deadline = Date.now() + HANG_GUARD_MS;
+  let last = [];
+  while (Date.now() < deadline) {
+    last = await shownMessages(page);
+    if (check(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return assert.fail(`waited ${HANG_GUARD_MS} ms for ${what}; the page shows ${JSON.stringify(last, null, 1)}`);
+}
+
+/** Waits until the element's text matches; fails with what it was. */
+async function waitForText(page, selector, pattern) {
+  try {
+    await page.waitForFunction(
+      ([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ""),
+      [selector, pattern.source, pattern.flags],
+      { timeout: HANG_GUARD_MS },
+    );
+  } catch (error) {
+    const actual = await page.locator(selector).textContent().catch(() => "<missing>");
+    assert.fail(`${selector} should match ${pattern} but reads ${JSON.stringify(actual)} (${error.message.split("\n")[0]})`);
+  }
+}
+
+/** A finished reply: an assistant message, not streaming, asking one question. */
+const isFinishedReply = (m) => m?.role === "assistant" && !m.streaming && m.text.trim().endsWith("?");
+
+/**
+ * A server (and a browser) for one suite: started before its stories, stopped
+ * after. `env` configures the server; `beforeStart` may start what it needs
+ * first and return more env. Returns helpers bound to that server.
+ */
+function useServer(beforeStart = async () => ({})) {
+  const h = {};
+  let server;
+
+  before(async () => {
+    server = startServer(await beforeStart());
+    h.baseUrl = await server.address;
+    h.browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await h.browser?.close(); // closes every context and page too
+    await stopServer(server?.child);
+  });
+
+  h.rest = async (method, path, { token, body } = {}) => {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(`${h.baseUrl}${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(HANG_GUARD_MS),
+    });
+    const data = response.status === 204 ? null : await response.json();
+    assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${JSON.stringify(data)}`);
+    return data;
+  };
+
+  /** A fresh account, signed up over the API. */
+  h.newAccount = async (label) => {
+    const { token, user } = await h.rest("POST", "/api/v1/auth/register", {
+      body: { name: label, email: uniqueEmail(label), password: PASSWORD },
+    });
+    return { token, user };
+  };
+
+  /**
+   * A browser context with its own storage, optionally already holding a token.
+   * Dialogs are recorded and dismissed, or accepted if "accept" is next in
+   * `context.dialogAnswers`.
+   */
+  h.newContext = async (token) => {
+    const context = await h.browser.newContext();
+    context.setDefaultTimeout(HANG_GUARD_MS);
+    context.dialogs = [];
+    context.dialogAnswers = [];
+    context.on("dialog", (dialog) => {
+      context.dialogs.push(dialog.message());
+      const answer = context.dialogAnswers.shift() === "accept" ? dialog.accept() : dialog.dismiss();
+      answer.catch(() => {});
+    });
+    if (token) {
+      await context.addInitScript((t) => {
+        try { localStorage.setItem("debrief.token", t); } catch { /* about:blank has no storage */ }
+      }, token);
+    }
+    return context;
+  };
+
+  /**
+   * Opens a page of the context; uncaught script errors and received frames are
+   * recorded. With `relay`, the WebSocket goes through a relay the test controls.
+   */
+  h.openPage = async (context, path = "/interview", { relay = false } = {}) => {
+    const page = await context.newPage();
+    page.scriptErrors = [];
+    page.frames = [];
+    page.on("pageerror", (error) => page.scriptErrors.push(error.message));
+    if (relay) {
+      page.relay = await relaySocket(page);
+    } else {
+      page.on("websocket", (socket) => {
+        socket.on("framereceived", ({ payload }) => { page.frames.push(parse(payload)); });
+      });
+    }
+    await page.goto(`${h.baseUrl}${path}`);
+    return page;
+  };
+
+  h.waitUntilOnline = (page) => waitForText(page, "#connection", /^online$/);
+  h.waitUntilOffline = (page) => waitForText(page, "#connection", /^offline$/);
+
+  /** Waits for the introduction of a fresh conversation. */
+  h.waitForIntroduction = (page) => waitForMessages(page, "the introduction",
+    (ms) => ms.length === 1 && ms[0].role === "assistant" && ms[0].text.includes(INTRO_MARK));
+
+  h.say = async (page, text) => {
+    await page.fill("#message-input", text);
+    await page.press("#message-input", "Enter");
+  };
+
+  return h;
+}
+
+describe("the Career Interviewer page (rule-based interviewer)", () => {
+  const h = useServer();
+
+  test("a new user meets the interviewer, gets a streamed answer, and finds it all again after a reload", async () => {
+    // Sign up in the UI and follow the link from the home view.
+    const context = await h.newContext();
+    const home = await h.openPage(context, "/");
+    await home.click("#tab-register");
+    await home.fill("#auth-form [name=name]", "Ada Lovelace");
+    await home.fill("#auth-form [name=email]", uniqueEmail("ada"));
+    await home.fill("#auth-form [name=password]", PASSWORD);
+    await home.click("#auth-submit");
+    await home.locator("#home").waitFor();
+    await home.click("a[href='/interview']");
+    await home.waitForURL(`${h.baseUrl}/interview`);
+    const page = home;
+
+    const [intro] = await h.waitForIntroduction(page);
+    await waitForText(page, "#answered-by", /^Answered by: .*rule-based/);
+    await h.waitUntilOnline(page);
+    assert.equal(await page.locator("#conversations li").count(), 1, "one conversation, opened");
+    assert.equal(await page.getAttribute("#conversations li button[aria-current]", "aria-current"), "true");
+
+    const said = "We shipped a new billing system last quarter and cut invoice errors by 30%.";
+    await h.say(page, said);
+    assert.equal(await page.inputValue("#message-input"), "", "the composer is cleared");
+    await waitForMessages(page, "my message, shown at once", (ms) => ms[1]?.role === "user" && ms[1].text === said);
+
+    const shown = await waitForMessages(page, "the finished reply", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
+    assert.deepEqual(shown.map((m) => m.role), ["assistant", "user", "assistant"]);
+    assert.equal(shown[1].pending, false, "the message is stored");
+    const reply = shown[2].text;
+
+    // It arrived as several pieces, and the page shows exactly what was stored.
+    const deltas = page.frames.filter((f) => f.type === "chat.delta");
+    const done = page.frames.find((f) => f.type === "chat.done");
+    assert.ok(deltas.length > 1, `the reply streamed in pieces (got ${deltas.length})`);
+    assert.equal(done?.content, reply);
+    assert.equal(deltas.map((d) => d.text).join(""), reply);
+    assert.equal(await page.locator("#messages li.typing").count(), 0, "no typing indicator once answered");
+    const outbox = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("debrief.outbox.")));
+    assert.deepEqual(outbox, [], "nothing is left in the outbox");
+
+    await page.reload();
+    const history = await waitForMessages(page, "the history after a reload", (ms) => ms.length === 3);
+    assert.deepEqual(
+      history.map(({ role, text }) => ({ role, text })),
+      [{ role: "assistant", text: intro.text }, { role: "user", text: said }, { role: "assistant", text: reply }],
+    );
+    await waitForText(page, "#answered-by", /rule-based/);
+    assert.deepEqual(page.scriptErrors, []);
+    assert.deepEqual(context.dialogs, []);
+  });
+
+  test("HTML in a message is shown as text, never run", async () => {
+    const { token } = await h.newAccount("mallory");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context);
+    await h.waitForIntroduction(page);
+    await h.waitUntilOnline(page);
+
+    const markup = `<img src=x onerror="alert(1)"><b>bold</b><script>alert(2)</script>`;
+    await h.say(page, markup);
+    await waitForMessages(page, "the markup as a message and its reply", (ms) => ms[1]?.text === markup && isFinishedReply(ms[2]));
+    const noMarkup = async () => {
+      assert.equal(await page.locator("#messages img, #messages b, #messages script").count(), 0, "no markup became elements");
+      const html = await page.locator("#messages li.msg-user .bubble").first().innerHTML();
+      assert.ok(html.startsWith("&lt;img src=x"), `escaped, not parsed: ${html}`);
+    };
+    await noMarkup();
+
+    await page.reload();
+    await waitForMessages(page, "the history after a reload", (ms) => ms.length === 3 && ms[1].text === markup);
+    await noMarkup();
+    assert.deepEqual(context.dialogs, [], "no script ran");
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("a message queued in the outbox is sent on connect, and never stored twice", async () => {
+    const { token, user } = await h.newAccount("grace");
+    const conversation = await h.rest("POST", "/api/v1/conversations", { token, body: {} });
+    const queued = { client_id: randomUUID(), conversation_id: conversation.id, text: "I led the team that moved us to the cloud.", created_at: new Date().toISOString() };
+    const context = await h.newContext(token);
+    // As if typed while offline, before a reload.
+    await context.addInitScript(([key, entry]) => {
+      try {
+        if (location.pathname === "/interview" && !sessionStorage.getItem("seeded")) {
+          localStorage.setItem(key, JSON.stringify([entry]));
+          sessionStorage.setItem("seeded", "1");
+        }
+      } catch { /* about:blank has no storage */ }
+    }, [`debrief.outbox.${user.id}`, queued]);
+    const page = await h.openPage(context);
+    const first = await waitForMessages(page, "the queued message sent and answered", (ms) => ms.length === 3 && ms[1].text === queued.text && isFinishedReply(ms[2]));
+    assert.ok(page.frames.some((f) => f.type === "chat.ack" && f.client_id === queued.client_id), "acknowledged");
+    assert.equal(await page.evaluate((k) => localStorage.getItem(k), `debrief.outbox.${user.id}`), null, "removed from the outbox on ack");
+
+    // The same client_id again (an ack that got lost): no second message, no second reply.
+    await page.evaluate(([key, entry]) => localStorage.setItem(key, JSON.stringify([entry])), [`debrief.outbox.${user.id}`, queued]);
+    await page.reload();
+    await waitForMessages(page, "the history", (ms) => ms.length === 3);
+    await page.waitForFunction(
+      ([key]) => localStorage.getItem(key) === null, [`debrief.outbox.${user.id}`], { timeout: HANG_GUARD_MS },
+    );
+    const stored = await h.rest("GET", `/api/v1/conversations/${conversation.id}/messages`, { token });
+    assert.deepEqual(stored.items.map((m) => m.role), ["assistant", "user", "assistant"], "stored once");
+    assert.equal(stored.items[2].content, first[2].text);
+    const shown = await shownMessages(page);
+    assert.deepEqual(shown.map((m) => m.text), stored.items.map((m) => m.content));
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("a message typed while offline waits in the outbox and goes out on reconnect", async () => {
+    const { token, user } = await h.newAccount("katherine");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context, "/interview", { relay: true });
+    await h.waitForIntroduction(page);
+    await h.waitUntilOnline(page);
+
+    // The network goes away: the socket drops and cannot come back yet.
+    await page.route("**/api/v1/ws-ticket", (route) => route.abort("internetdisconnected"));
+    await page.relay.cut();
+    await h.waitUntilOffline(page);
+
+    const said = "I learned Kubernetes on the job when our team moved off VMs.";
+    await h.say(page, said);
+    await waitForMessages(page, "my message, queued", (ms) => ms[1]?.text === said && ms[1].pending);
+    assert.match(await page.locator("#messages li.pending .msg-meta").textContent(), /waiting for the connection/i);
+    const queued = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? "[]"), `debrief.outbox.${user.id}`);
+    assert.deepEqual(queued.map((e) => e.text), [said], "kept in the outbox");
+    assert.ok(!page.relay.sent.some((f) => f?.type === "chat.send"), "nothing was sent while offline");
+
+    // Back online: it goes out by itself, once, and is answered.
+    await page.unroute("**/api/v1/ws-ticket");
+    await h.waitUntilOnline(page);
+    const shown = await waitForMessages(page, "the reply", (ms) => ms.length === 3 && !ms[1].pending && isFinishedReply(ms[2]));
+    assert.equal(shown[1].text, said);
+    const sends = page.relay.sent.filter((f) => f?.type === "chat.send");
+    assert.deepEqual(sends.map((f) => f.client_id), [queued[0].client_id], "sent once, with the queued client_id");
+    assert.equal(await page.evaluate((k) => localStorage.getItem(k), `debrief.outbox.${user.id}`), null, "the ack emptied the outbox");
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("a second tab shows what the first one says, live", async () => {
+    const { token } = await h.newAccount("alan");
+    const context = await h.newContext(token);
+    const first = await h.openPage(context);
+    await h.waitForIntroduction(first);
+    await h.waitUntilOnline(first);
+    const second = await h.openPage(context);
+    await h.waitForIntroduction(second);
+    await h.waitUntilOnline(second);
+
+    const said = "I mentored two new engineers this year.";
+    await h.say(first, said);
+    const inFirst = await waitForMessages(first, "the reply in the first tab", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
+    const inSecond = await waitForMessages(second, "the message and reply in the second tab", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
+    assert.deepEqual(inSecond.map((m) => m.text), inFirst.map((m) => m.text), "the same conversation, once each");
+    assert.equal(inSecond[1].text, said);
+    assert.deepEqual(first.scriptErrors, []);
+    assert.deepEqual(second.scriptErrors, []);
+  });
+
+  test("conversations: start a new one, delete one after confirming", async () => {
+    const { token } = await h.newAccount("barbara");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context);
+    await h.waitForIntroduction(page);
+    await page.locator("#conversations li").first().waitFor();
+    assert.equal(await page.locator("#conversations li").count(), 1);
+
+    await page.click("#new-conversation");
+    await page.waitForFunction(() => document.querySelectorAll("#conversations li").length === 2, null, { timeout: HANG_GUARD_MS });
+    await h.waitForIntroduction(page);
+    const list = await h.rest("GET", "/api/v1/conversations", { token });
+    assert.equal(list.items.length, 2);
+    assert.equal(await page.getAttribute("#conversations li:first-child", "data-id"), list.items[0].id, "newest first, and open");
+    assert.equal(await page.getAttribute("#conversations li:first-child button[data-action=open]", "aria-current"), "true");
+
+    // Declining the confirmation keeps it.
+    await page.click("#conversations li:first-child button[data-action=delete]");
+    assert.equal(context.dialogs.length, 1, "asked to confirm");
+    assert.match(context.dialogs[0], /Delete/);
+    assert.equal(await page.locator("#conversations li").count(), 2);
+    context.dialogAnswers.push("accept");
+    await page.click("#conversations li:first-child button[data-action=delete]");
+    await page.waitForFunction(() => document.querySelectorAll("#conversations li").length === 1, null, { timeout: HANG_GUARD_MS });
+    const left = await h.rest("GET", "/api/v1/conversations", { token });
+    assert.deepEqual(left.items.map((c) => c.id), [list.items[1].id]);
+    await h.waitForIntroduction(page);
+    assert.equal(await page.getAttribute("#conversations li:first-child button[data-action=open]", "aria-current"), "true", "the remaining one is open");
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("on a phone the conversation list folds away above the chat", async () => {
+    const { token } = await h.newAccount("hedy");
+    const context = await h.newContext(token);
+    const page = await context.newPage();
+    const scriptErrors = [];
+    page.on("pageerror", (error) => scriptErrors.push(error.message));
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${h.baseUrl}/interview`);
+    await h.waitForIntroduction(page);
+    assert.ok(await page.isVisible("#toggle-conversations"));
+    assert.ok(!(await page.isVisible("#conversations")), "the list is folded");
+    const toggle = await page.locator("#toggle-conversations").boundingBox();
+    const composer = await page.locator("#message-input").boundingBox();
+    assert.ok(toggle.y < composer.y, "the list sits above the chat");
+    assert.ok(composer.x + composer.width <= 390, "nothing overflows the screen");
+    await page.click("#toggle-conversations");
+    assert.ok(await page.isVisible("#conversations"), "the list unfolds");
+    assert.deepEqual(scriptErrors, []);
+  });
+
+  test("without a token the page sends the visitor to sign in", async () => {
+    const context = await h.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.baseUrl}/interview`);
+    await page.waitForURL(`${h.baseUrl}/`);
+    await page.locator("#auth").waitFor();
+
+    const stale = await h.newContext("not-a-valid-token");
+    const other = await stale.newPage();
+    await other.goto(`${h.baseUrl}/interview`);
+    await other.waitForURL(`${h.baseUrl}/`);
+    await other.locator("#auth").waitFor();
+    // The sign-in page finds the token stale too and forgets it.
+    await other.waitForFunction(() => localStorage.getItem("debrief.token") === null, null, { timeout: HANG_GUARD_MS });
+  });
+});
+
+describe("the Career Interviewer page (a streaming model)", () => {
+  let model;
+  const h = useServer(async () => {
+    model = startFakeModel();
+    return {
+      DEBRIEF_LLM__BASE_URL: await model.address,
+      DEBRIEF_LLM__API_KEY: "test-key",
+      DEBRIEF_LLM__MODEL: "fake-interviewer",
+      DEBRIEF_LLM__MAX_RETRIES: "0",
+    };
+  });
+  after(() => new Promise((resolve) => {
+    model?.server.closeAllConnections?.();
+    model?.server.close(() => resolve());
+  }));
+
+  test("the reply streams in after a typing indicator; a failed reply can be retried", async () => {
+    const { token } = await h.newAccount("margaret");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context);
+    await h.waitForIntroduction(page);
+    await h.waitUntilOnline(page);
+    await waitForText(page, "#answered-by", /^Answered by: fake-interviewer at http/);
+
+    const said = "We rebuilt the search service.";
+    await h.say(page, said);
+    await page.locator("#messages li.typing").waitFor();
+    const partial = await waitForMessages(page, "a reply streaming in", (ms) => ms[2]?.streaming && ms[2].text.length > 0);
+    assert.ok(!partial[2].text.endsWith("?"), `still streaming: ${partial[2].text}`);
+    assert.equal(await page.locator("#messages li.typing").count(), 0, "the typing indicator gives way to the text");
+    const done = await waitForMessages(page, "the finished reply", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
+    assert.equal(done[2].text, `Thanks, that is ${said.length} characters. What was your own part in it?`);
+
+    // The model fails: the error shows at the message, with a Retry that works.
+    model.failing = true;
+    const risky = "Then we migrated the index to a new cluster.";
+    await h.say(page, risky);
+    await page.locator("#messages li.failed").waitFor();
+    const failed = page.locator("#messages li.failed");
+    assert.equal(await failed.locator(".bubble").textContent(), risky);
+    assert.match(await failed.locator(".msg-error-text").textContent(), /unavailable/i);
+    assert.equal(await page.locator("#messages li.typing").count(), 0, "no typing indicator after a failure");
+    model.failing = false;
+    await failed.locator("button[data-action=retry]").click();
+    const retried = await waitForMessages(page, "the retried reply", (ms) => ms.length === 5 && isFinishedReply(ms[4]));
+    assert.equal(retried[3].text, risky);
+    assert.ok(!retried[3].failed, "the error is gone");
+    const conversations = await h.rest("GET", "/api/v1/conversations", { token });
+    const stored = await h.rest("GET", `/api/v1/conversations/${conversations.items[0].id}/messages`, { token });
+    assert.deepEqual(stored.items.map((m) => m.role), ["assistant", "user", "assistant", "user", "assistant"], "the retried message is stored once");
+    assert.deepEqual(stored.items.map((m) => m.content), retried.map((m) => m.text));
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("a reply cut off by a dropped connection is resumed where it stopped", async () => {
+    const { token } = await h.newAccount("radia");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context, "/interview", { relay: true });
+    await h.waitForIntroduction(page);
+    await h.waitUntilOnline(page);
+
+    page.relay.cutAfterDeltas = 3;
+    const said = "I designed the spanning tree protocol.";
+    await h.say(page, said);
+    await h.waitUntilOffline(page);
+    const cut = await shownMessages(page);
+    const firstPieces = `Thanks, that is ${said.length} characters. `;
+    assert.ok(cut[2]?.text.startsWith(firstPieces), `the first pieces were shown: ${JSON.stringify(cut)}`);
+
+    await h.waitUntilOnline(page);
+    const shown = await waitForMessages(page, "the resumed reply", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
+    const resume = page.relay.sent.find((f) => f?.type === "chat.resume");
+    assert.ok(resume, "the page asked to resume");
+    assert.equal(resume.from_seq, 4, "from the piece after the last one it had");
+    assert.equal(shown[2].text, `Thanks, that is ${said.length} characters. What was your own part in it?`);
+    assert.equal(page.relay.sent.filter((f) => f?.type === "chat.send").length, 1, "the message was not sent again");
+
+    await page.reload();
+    const history = await waitForMessages(page, "the history", (ms) => ms.length === 3);
+    assert.deepEqual(history.map((m) => m.text), shown.map((m) => m.text));
+    assert.deepEqual(page.scriptErrors, []);
+  });
+});
