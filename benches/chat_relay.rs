@@ -3,8 +3,10 @@
 //!
 //! A fake model in this process streams 20 pieces, 5 ms apart, each carrying
 //! the instant it was sent. The same replies are read (a) straight from the
-//! fake over HTTP and (b) through Debrief (`chat.send` on a WebSocket), with 1
-//! and 100 conversations at once. Reported: time to first piece and
+//! fake over HTTP and (b) through Debrief (`chat.send` on a WebSocket, in an
+//! existing conversation: the user message is stored, the context read from
+//! the database, the reply relayed and stored), with 1 and 100 conversations
+//! at once. Reported: time to first piece and
 //! per-piece latency (receive instant − send instant), p50 and p99, and the
 //! difference Debrief adds.
 //!
@@ -95,20 +97,41 @@ async fn direct(client: &reqwest::Client, base: &str) -> Sample {
     sample
 }
 
-/// Sends one message through Debrief and reads the streamed reply.
-async fn relayed(ws_url: &str, token: &str, n: usize) -> Sample {
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A signed-in user's socket and conversation, opened by a first (unmeasured) message.
+struct Chatter {
+    socket: Socket,
+    conversation: String,
+}
+
+async fn chatter(ws_url: &str, token: &str) -> Chatter {
     let mut request = ws_url.into_client_request().unwrap();
     request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let _welcome = socket.next().await;
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut chatter = Chatter { socket, conversation: String::new() };
+    let warm_up = relayed(&mut chatter, 0).await;
+    drop(warm_up);
+    chatter
+}
+
+/// Sends one message through Debrief and reads the streamed reply.
+async fn relayed(chatter: &mut Chatter, n: usize) -> Sample {
     let started = now_ns();
-    let send = json!({"type": "chat.send", "client_id": format!("bench-{n}-{started}"), "text": "hi"});
-    socket.send(Message::text(send.to_string())).await.unwrap();
+    let mut send = json!({"type": "chat.send", "client_id": format!("bench-{n}-{started}"), "text": "hi"});
+    if !chatter.conversation.is_empty() {
+        send["conversation_id"] = json!(chatter.conversation);
+    }
+    chatter.socket.send(Message::text(send.to_string())).await.unwrap();
     let mut sample = Sample { first_us: 0.0, pieces_us: Vec::new() };
-    while let Some(Ok(message)) = socket.next().await {
+    while let Some(Ok(message)) = chatter.socket.next().await {
         let Message::Text(text) = message else { continue };
         let frame: Value = serde_json::from_str(&text).unwrap();
         match frame["type"].as_str() {
+            Some("chat.ack") => {
+                chatter.conversation = frame["conversation_id"].as_str().unwrap().to_owned();
+            }
             Some("chat.delta") => {
                 if sample.pieces_us.is_empty() {
                     sample.first_us = (now_ns() - started) as f64 / 1e3;
@@ -177,13 +200,14 @@ async fn main() {
                 .unwrap();
             tokens.push(body["token"].as_str().unwrap().to_owned());
         }
+        let mut chatters =
+            futures_util::future::join_all(tokens.iter().map(|t| chatter(&ws_url, t))).await;
         let mut direct_samples = Vec::new();
         let mut relayed_samples = Vec::new();
-        for round in 0..rounds {
+        for round in 1..=rounds {
             let direct_runs = (0..concurrency).map(|_| direct(&client, &base));
             direct_samples.extend(futures_util::future::join_all(direct_runs).await);
-            let relayed_runs =
-                tokens.iter().enumerate().map(|(i, t)| relayed(&ws_url, t, round * 1000 + i));
+            let relayed_runs = chatters.iter_mut().map(|c| relayed(c, round));
             relayed_samples.extend(futures_util::future::join_all(relayed_runs).await);
         }
         let d = report(&format!("direct  x{concurrency}"), &direct_samples);

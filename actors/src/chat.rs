@@ -73,6 +73,10 @@ pub struct Chats {
     active: HashMap<String, Addr<Conversation>>,
     /// Replies being generated: message id → (owner, conversation).
     live: HashMap<String, (String, Addr<Conversation>)>,
+    /// Threads the conversation actors run on, so the database work of many
+    /// conversations is spread over the cores instead of queueing on one.
+    arbiters: Vec<ArbiterHandle>,
+    next_arbiter: usize,
 }
 
 impl Chats {
@@ -83,6 +87,9 @@ impl Chats {
         config: ChatConfig,
     ) -> Self {
         let per_minute = NonZeroU32::new(config.messages_per_minute).unwrap_or(NonZeroU32::MIN);
+        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        // The arbiters live as long as the process; their threads end with it.
+        let arbiters = (0..threads).map(|_| Arbiter::new().handle()).collect();
         Self {
             store,
             model,
@@ -91,6 +98,8 @@ impl Chats {
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             active: HashMap::new(),
             live: HashMap::new(),
+            arbiters,
+            next_arbiter: 0,
         }
     }
 
@@ -99,7 +108,7 @@ impl Chats {
         if let Some(addr) = self.active.get(id).filter(|a| a.connected()) {
             return addr.clone();
         }
-        let addr = Conversation {
+        let conversation = Conversation {
             id: id.to_owned(),
             owner: owner.to_owned(),
             store: Arc::clone(&self.store),
@@ -111,8 +120,12 @@ impl Chats {
             busy: false,
             live: None,
             last_active: Instant::now(),
-        }
-        .start();
+        };
+        self.next_arbiter = (self.next_arbiter + 1) % self.arbiters.len().max(1);
+        let addr = match self.arbiters.get(self.next_arbiter) {
+            Some(arbiter) => Conversation::start_in_arbiter(arbiter, |_| conversation),
+            None => conversation.start(),
+        };
         metrics::gauge!("debrief_chat_active_conversations").set(self.active.len() as f64 + 1.0);
         self.active.insert(id.to_owned(), addr.clone());
         addr
