@@ -153,9 +153,15 @@ impl Handler<Send> for Chats {
     /// Rate-limits, resolves (or creates) the conversation, checks that it is
     /// the user's, and hands the turn to the conversation's actor.
     fn handle(&mut self, msg: Send, ctx: &mut Context<Self>) {
-        if self.limiter.check_key(&msg.user_id).is_err() {
-            let error = ErrorDetail::new("rate_limited", "too many messages; wait a moment")
-                .with_details(serde_json::json!({ "retry_after_secs": 60 / self.config.messages_per_minute.max(1) + 1 }));
+        if let Err(not_until) = self.limiter.check_key(&msg.user_id) {
+            use governor::clock::Clock as _;
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            let retry_after_secs = wait.as_secs() + 1;
+            let error = ErrorDetail::new(
+                "rate_limited",
+                format!("too many messages; retry in {retry_after_secs} s"),
+            )
+            .with_details(serde_json::json!({ "retry_after_secs": retry_after_secs }));
             msg.reply_to.do_send(chat_error(Some(msg.client_id), msg.conversation_id, error));
             return;
         }

@@ -384,3 +384,21 @@ async fn empty_or_oversized_messages_are_refused_clearly() {
         assert_eq!(answer["error"]["code"], "validation_failed");
     }
 }
+
+#[actix_web::test]
+async fn sending_too_fast_is_rate_limited_with_a_time_to_wait() {
+    let app = spawn_app_with(|s| s.chat.messages_per_minute = 2).await;
+    let user = app.new_user("Ned").await;
+    let mut socket = app.socket(&user.token).await;
+    let first = say(&mut socket, "rl-1", None, "One").await;
+    let conversation = first[0]["conversation_id"].as_str().unwrap();
+    say(&mut socket, "rl-2", Some(conversation), "Two").await;
+
+    let limited = say(&mut socket, "rl-3", Some(conversation), "Three").await;
+
+    let error = &limited[0];
+    assert_eq!(error["type"], "chat.error");
+    assert_eq!(error["client_id"], "rl-3");
+    assert_eq!(error["error"]["code"], "rate_limited");
+    assert!(error["error"]["details"]["retry_after_secs"].as_u64().unwrap() >= 1);
+}
