@@ -4,95 +4,19 @@
 // word). Each story uses a fresh browser context and a fresh account.
 //
 //   npm test                      (in tests/browser; needs scripts/install-browser-deps.sh)
-//   DEBRIEF_BIN=/path/to/debrief  the server binary (default: target/debug/debrief)
-//   CHROMIUM_PATH=/path/to/chrome the browser (default: /usr/bin/chromium)
+//   DEBRIEF_BIN, CHROMIUM_PATH    see support.mjs
 
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { existsSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import {
+  HANG_GUARD_MS, parse, registerInPage, uniqueEmail, useServer, waitForText, waitUntilOffline,
+  waitUntilOnline,
+} from "./support.mjs";
 
-/** How long to wait for anything before calling it a hang (not a speed check). */
-const HANG_GUARD_MS = 15_000;
-const PASSWORD = "correct horse battery";
 const INTRO_MARK = "Career Interviewer";
-
-const SERVER_BIN =
-  process.env.DEBRIEF_BIN ?? fileURLToPath(new URL("../../target/debug/debrief", import.meta.url));
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/**
- * Starts the server on a free port (no model configured unless `env` sets one);
- * resolves once it prints its address.
- */
-function startServer(env = {}) {
-  if (!existsSync(SERVER_BIN)) {
-    throw new Error(`no server binary at ${SERVER_BIN}: run \`cargo build\` or set DEBRIEF_BIN`);
-  }
-  const child = spawn(SERVER_BIN, [], {
-    env: {
-      ...process.env,
-      DEBRIEF_SERVER__BIND: "127.0.0.1:0",
-      DEBRIEF_DATABASE__URL: "mem://",
-      DEBRIEF_SERVER__WORKERS: "1",
-      DEBRIEF_LLM__BASE_URL: "",
-      RUST_LOG: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => { stderr += chunk; });
-
-  const address = new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the server did not print its address in ${HANG_GUARD_MS} ms\n${stderr}`)),
-      HANG_GUARD_MS,
-    );
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on("error", (error) => { clearTimeout(timer); reject(error); });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited early (code ${code}, signal ${signal})\n${stderr}`));
-    });
-  });
-  return { child, address };
-}
-
-/** SIGTERM, then SIGKILL if the server has not stopped within the hang guard. */
-async function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), HANG_GUARD_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-const uniqueEmail = (label) => `${label}-${randomUUID()}@example.com`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const parse = (message) => { try { return JSON.parse(String(message)); } catch { return null; } };
 
 /**
  * A fake OpenAI-compatible endpoint that streams each reply in several pieces,
@@ -200,109 +124,18 @@ async function waitForMessages(page, what, check) {
   return assert.fail(`waited ${HANG_GUARD_MS} ms for ${what}; the page shows ${JSON.stringify(last, null, 1)}`);
 }
 
-/** Waits until the element's text matches; fails with what it was. */
-async function waitForText(page, selector, pattern) {
-  try {
-    await page.waitForFunction(
-      ([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ""),
-      [selector, pattern.source, pattern.flags],
-      { timeout: HANG_GUARD_MS },
-    );
-  } catch (error) {
-    const actual = await page.locator(selector).textContent().catch(() => "<missing>");
-    assert.fail(`${selector} should match ${pattern} but reads ${JSON.stringify(actual)} (${error.message.split("\n")[0]})`);
-  }
-}
-
 /** A finished reply: an assistant message, not streaming, asking one question. */
 const isFinishedReply = (m) => m?.role === "assistant" && !m.streaming && m.text.trim().endsWith("?");
 
 /**
- * A server (and a browser) for one suite: started before its stories, stopped
- * after. `env` configures the server; `beforeStart` may start what it needs
- * first and return more env. Returns helpers bound to that server.
+ * The shared harness (support.mjs) plus what the chat stories need: the
+ * interview page opened by default, optionally through a socket relay.
  */
-function useServer(beforeStart = async () => ({})) {
-  const h = {};
-  let server;
-
-  before(async () => {
-    server = startServer(await beforeStart());
-    h.baseUrl = await server.address;
-    h.browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-
-  after(async () => {
-    await h.browser?.close(); // closes every context and page too
-    await stopServer(server?.child);
-  });
-
-  h.rest = async (method, path, { token, body } = {}) => {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const response = await fetch(`${h.baseUrl}${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(HANG_GUARD_MS),
-    });
-    const data = response.status === 204 ? null : await response.json();
-    assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${JSON.stringify(data)}`);
-    return data;
-  };
-
-  /** A fresh account, signed up over the API. */
-  h.newAccount = async (label) => {
-    const { token, user } = await h.rest("POST", "/api/v1/auth/register", {
-      body: { name: label, email: uniqueEmail(label), password: PASSWORD },
-    });
-    return { token, user };
-  };
-
-  /**
-   * A browser context with its own storage, optionally already holding a token.
-   * Dialogs are recorded and dismissed, or accepted if "accept" is next in
-   * `context.dialogAnswers`.
-   */
-  h.newContext = async (token) => {
-    const context = await h.browser.newContext();
-    context.setDefaultTimeout(HANG_GUARD_MS);
-    context.dialogs = [];
-    context.dialogAnswers = [];
-    context.on("dialog", (dialog) => {
-      context.dialogs.push(dialog.message());
-      const answer = context.dialogAnswers.shift() === "accept" ? dialog.accept() : dialog.dismiss();
-      answer.catch(() => {});
-    });
-    if (token) {
-      await context.addInitScript((t) => {
-        try { localStorage.setItem("debrief.token", t); } catch { /* about:blank has no storage */ }
-      }, token);
-    }
-    return context;
-  };
-
-  /**
-   * Opens a page of the context; uncaught script errors and received frames are
-   * recorded. With `relay`, the WebSocket goes through a relay the test controls.
-   */
-  h.openPage = async (context, path = "/interview", { relay = false } = {}) => {
-    const page = await context.newPage();
-    page.scriptErrors = [];
-    page.frames = [];
-    page.on("pageerror", (error) => page.scriptErrors.push(error.message));
-    if (relay) {
-      page.relay = await relaySocket(page);
-    } else {
-      page.on("websocket", (socket) => {
-        socket.on("framereceived", ({ payload }) => { page.frames.push(parse(payload)); });
-      });
-    }
-    await page.goto(`${h.baseUrl}${path}`);
-    return page;
-  };
-
-  h.waitUntilOnline = (page) => waitForText(page, "#connection", /^online$/);
-  h.waitUntilOffline = (page) => waitForText(page, "#connection", /^offline$/);
+function useInterviewServer(beforeStart) {
+  const h = useServer(beforeStart);
+  const openPage = h.openPage;
+  h.openPage = (context, path = "/interview", { relay = false } = {}) =>
+    openPage(context, path, { relay: relay ? relaySocket : null });
 
   /** Waits for the introduction of a fresh conversation. */
   h.waitForIntroduction = (page) => waitForMessages(page, "the introduction",
@@ -317,25 +150,20 @@ function useServer(beforeStart = async () => ({})) {
 }
 
 describe("the Career Interviewer page (rule-based interviewer)", () => {
-  const h = useServer();
+  const h = useInterviewServer();
 
   test("a new user meets the interviewer, gets a streamed answer, and finds it all again after a reload", async () => {
     // Sign up in the UI and follow the link from the home view.
     const context = await h.newContext();
     const home = await h.openPage(context, "/");
-    await home.click("#tab-register");
-    await home.fill("#auth-form [name=name]", "Ada Lovelace");
-    await home.fill("#auth-form [name=email]", uniqueEmail("ada"));
-    await home.fill("#auth-form [name=password]", PASSWORD);
-    await home.click("#auth-submit");
-    await home.locator("#home").waitFor();
+    await registerInPage(home, { name: "Ada Lovelace", email: uniqueEmail("ada") });
     await home.click("a[href='/interview']");
     await home.waitForURL(`${h.baseUrl}/interview`);
     const page = home;
 
     const [intro] = await h.waitForIntroduction(page);
     await waitForText(page, "#answered-by", /^Answered by: .*rule-based/);
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
     assert.equal(await page.locator("#conversations li").count(), 1, "one conversation, opened");
     assert.equal(await page.getAttribute("#conversations li button[aria-current]", "aria-current"), "true");
 
@@ -375,7 +203,7 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
     const context = await h.newContext(token);
     const page = await h.openPage(context);
     await h.waitForIntroduction(page);
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
 
     const markup = `<img src=x onerror="alert(1)"><b>bold</b><script>alert(2)</script>`;
     await h.say(page, markup);
@@ -433,12 +261,12 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
     const context = await h.newContext(token);
     const page = await h.openPage(context, "/interview", { relay: true });
     await h.waitForIntroduction(page);
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
 
     // The network goes away: the socket drops and cannot come back yet.
     await page.route("**/api/v1/ws-ticket", (route) => route.abort("internetdisconnected"));
     await page.relay.cut();
-    await h.waitUntilOffline(page);
+    await waitUntilOffline(page);
 
     const said = "I learned Kubernetes on the job when our team moved off VMs.";
     await h.say(page, said);
@@ -450,7 +278,7 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
 
     // Back online: it goes out by itself, once, and is answered.
     await page.unroute("**/api/v1/ws-ticket");
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
     const shown = await waitForMessages(page, "the reply", (ms) => ms.length === 3 && !ms[1].pending && isFinishedReply(ms[2]));
     assert.equal(shown[1].text, said);
     const sends = page.relay.sent.filter((f) => f?.type === "chat.send");
@@ -464,10 +292,10 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
     const context = await h.newContext(token);
     const first = await h.openPage(context);
     await h.waitForIntroduction(first);
-    await h.waitUntilOnline(first);
+    await waitUntilOnline(first);
     const second = await h.openPage(context);
     await h.waitForIntroduction(second);
-    await h.waitUntilOnline(second);
+    await waitUntilOnline(second);
 
     const said = "I mentored two new engineers this year.";
     await h.say(first, said);
@@ -549,7 +377,7 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
 
 describe("the Career Interviewer page (a streaming model)", () => {
   let model;
-  const h = useServer(async () => {
+  const h = useInterviewServer(async () => {
     model = startFakeModel();
     return {
       DEBRIEF_LLM__BASE_URL: await model.address,
@@ -568,7 +396,7 @@ describe("the Career Interviewer page (a streaming model)", () => {
     const context = await h.newContext(token);
     const page = await h.openPage(context);
     await h.waitForIntroduction(page);
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
     await waitForText(page, "#answered-by", /^Answered by: fake-interviewer at http/);
 
     const said = "We rebuilt the search service.";
@@ -606,17 +434,17 @@ describe("the Career Interviewer page (a streaming model)", () => {
     const context = await h.newContext(token);
     const page = await h.openPage(context, "/interview", { relay: true });
     await h.waitForIntroduction(page);
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
 
     page.relay.cutAfterDeltas = 3;
     const said = "I designed the spanning tree protocol.";
     await h.say(page, said);
-    await h.waitUntilOffline(page);
+    await waitUntilOffline(page);
     const cut = await shownMessages(page);
     const firstPieces = `Thanks, that is ${said.length} characters. `;
     assert.ok(cut[2]?.text.startsWith(firstPieces), `the first pieces were shown: ${JSON.stringify(cut)}`);
 
-    await h.waitUntilOnline(page);
+    await waitUntilOnline(page);
     const shown = await waitForMessages(page, "the resumed reply", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
     const resume = page.relay.sent.find((f) => f?.type === "chat.resume");
     assert.ok(resume, "the page asked to resume");
