@@ -32,10 +32,10 @@ fn rss_kib(pid: u32) -> u64 {
 
 async fn wait_ready(client: &reqwest::Client, address: &str) {
     loop {
-        if let Ok(r) = client.get(format!("{address}/readyz")).send().await {
-            if r.status() == 200 {
-                return;
-            }
+        if let Ok(r) = client.get(format!("{address}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

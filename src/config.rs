@@ -212,6 +212,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::result_large_err, reason = "figment's Jail API returns its own error type")]
     fn environment_variables_override_the_file() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("DEBRIEF_SERVER__BIND", "127.0.0.1:0");
