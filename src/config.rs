@@ -41,8 +41,6 @@ pub struct DatabaseSettings {
     pub database: String,
     pub username: String,
     pub password: SecretString,
-    pub cache_mib: u64,
-    pub memtable_mib: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -63,18 +63,6 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes every token of a user (sign out everywhere).
-    #[tracing::instrument(skip_all)]
-    pub async fn delete_tokens_of(&self, user_id: &str) -> anyhow::Result<()> {
-        self.db()
-            .query("DELETE token WHERE owner = $user")
-            .bind(("user", user_record(user_id)))
-            .await
-            .and_then(|r| r.check())
-            .context("failed to revoke a user's tokens")?;
-        Ok(())
-    }
-
     /// Removes expired tokens and tickets; returns nothing, run periodically.
     #[tracing::instrument(skip_all)]
     pub async fn purge_expired_credentials(&self) -> anyhow::Result<()> {
