@@ -126,8 +126,8 @@ impl Chats {
             Some(arbiter) => Conversation::start_in_arbiter(arbiter, |_| conversation),
             None => conversation.start(),
         };
-        metrics::gauge!("debrief_chat_active_conversations").set(self.active.len() as f64 + 1.0);
         self.active.insert(id.to_owned(), addr.clone());
+        metrics::gauge!("debrief_chat_active_conversations").set(self.active.len() as f64);
         addr
     }
 }
@@ -239,12 +239,7 @@ impl Handler<Resume> for Chats {
             async move {
                 let found = store.message(&msg.user_id, &msg.message_id).await;
                 let frame = match found {
-                    Ok(Some(message)) => ServerFrame::ChatDone {
-                        conversation_id: message.conversation_id,
-                        message_id: message.id,
-                        reply_to: message.reply_to,
-                        content: message.content,
-                    },
+                    Ok(Some(message)) => ServerFrame::chat_done(message),
                     Ok(None) => ServerFrame::ChatError {
                         client_id: None,
                         conversation_id: None,
@@ -482,12 +477,7 @@ impl Handler<TurnEnded> for Conversation {
         }
         match msg.outcome {
             Outcome::Nothing => {}
-            Outcome::Stored(reply) => self.broadcast(ServerFrame::ChatDone {
-                conversation_id: self.id.clone(),
-                message_id: reply.id,
-                reply_to: reply.reply_to,
-                content: reply.content,
-            }),
+            Outcome::Stored(reply) => self.broadcast(ServerFrame::chat_done(reply)),
             Outcome::Failed { client_id, error } => self.broadcast(ServerFrame::ChatError {
                 client_id: Some(client_id),
                 conversation_id: Some(self.id.clone()),
@@ -578,12 +568,7 @@ async fn take_turn(job: &TurnJob) -> anyhow::Result<Outcome> {
     } else if let Some(reply) = store.reply_to(owner, &stored.message.id).await? {
         // A retried send whose reply exists: answer it again, generate nothing.
         turn.reply_to.do_send(Direct {
-            frame: ServerFrame::ChatDone {
-                conversation_id: conversation_id.clone(),
-                message_id: reply.id,
-                reply_to: reply.reply_to,
-                content: reply.content,
-            },
+            frame: ServerFrame::chat_done(reply),
         });
         return Ok(Outcome::Nothing);
     }

@@ -18,6 +18,23 @@ pub struct Hub {
     users: HashMap<String, HashMap<u64, Addr<Session>>>,
 }
 
+impl Hub {
+    /// Calls `send` for every live session of `user_id`, forgetting sessions
+    /// that have stopped (they would `Leave` anyway).
+    fn each_session(&mut self, user_id: &str, mut send: impl FnMut(&Addr<Session>)) {
+        let Some(sessions) = self.users.get_mut(user_id) else {
+            return;
+        };
+        sessions.retain(|_, session| {
+            let live = session.connected();
+            if live {
+                send(session);
+            }
+            live
+        });
+    }
+}
+
 impl Actor for Hub {
     type Context = Context<Self>;
 }
@@ -92,16 +109,9 @@ impl Handler<Deliver> for Hub {
     /// Hands the event to every session of the user; a session that has stopped
     /// is forgotten (it would `Leave` anyway).
     fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
-        let Some(sessions) = self.users.get_mut(&msg.user_id) else {
-            return;
-        };
-        sessions.retain(|_, session| {
-            if !session.connected() {
-                return false;
-            }
+        self.each_session(&msg.user_id, |session| {
             session.do_send(Push { frame: Arc::clone(&msg.frame) });
             metrics::counter!("debrief_events_delivered_total").increment(1);
-            true
         });
     }
 }
@@ -152,15 +162,8 @@ impl Handler<Broadcast> for Hub {
     type Result = ();
 
     fn handle(&mut self, msg: Broadcast, _: &mut Context<Self>) {
-        let Some(sessions) = self.users.get_mut(&msg.user_id) else {
-            return;
-        };
-        sessions.retain(|_, session| {
-            if !session.connected() {
-                return false;
-            }
+        self.each_session(&msg.user_id, |session| {
             session.do_send(Live { frame: Arc::clone(&msg.frame) });
-            true
         });
     }
 }

@@ -168,6 +168,16 @@ impl ServerFrame {
         }
     }
 
+    /// `chat.done` for a stored reply.
+    pub fn chat_done(reply: crate::chat::ChatMessage) -> Self {
+        Self::ChatDone {
+            conversation_id: reply.conversation_id,
+            message_id: reply.id,
+            reply_to: reply.reply_to,
+            content: reply.content,
+        }
+    }
+
     /// The frame as JSON text.
     pub fn to_text(&self) -> String {
         // A derived Serialize over strings and integers cannot fail.

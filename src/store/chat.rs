@@ -14,7 +14,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use actors::chat_ports::{ChatStore, UserMessage};
 
-use super::{Store, user_record};
+use super::{Store, is_unique_violation, user_record};
 
 fn conversation_record(id: &str) -> RecordId {
     RecordId::new("conversation", id)
@@ -138,7 +138,7 @@ impl Store {
                 let row = rows.into_iter().next().context("the stored message is missing")?;
                 Ok(Inserted::Message(row.into()))
             }
-            Err(error) if error.to_string().contains("already contains") => Ok(Inserted::Duplicate),
+            Err(error) if is_unique_violation(&error) => Ok(Inserted::Duplicate),
             Err(error) => Err(error).context("failed to store a message"),
         }
     }

@@ -72,6 +72,11 @@ pub fn user_record(user_id: &str) -> RecordId {
     RecordId::new("user", user_id)
 }
 
+/// Whether an error is SurrealDB refusing a write that would break a UNIQUE index.
+pub(crate) fn is_unique_violation(error: &surrealdb::Error) -> bool {
+    error.to_string().contains("already contains")
+}
+
 /// Whether an error is SurrealDB telling us that a transaction lost a race and
 /// may simply be run again.
 pub(crate) fn is_retryable(error: &surrealdb::Error) -> bool {

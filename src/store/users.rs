@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
-use super::{Store, user_record};
+use super::{Store, is_unique_violation, user_record};
 
 /// A user as stored, password hash included. Never sent to clients as is.
 #[derive(Debug, Clone, SurrealValue)]
@@ -61,7 +61,7 @@ impl Store {
             .and_then(|mut r| r.take::<Vec<UserRow>>(0));
         match result {
             Ok(rows) => rows.into_iter().next().map(Created::User).context("CREATE returned no user"),
-            Err(error) if error.to_string().contains("already contains") => Ok(Created::EmailTaken),
+            Err(error) if is_unique_violation(&error) => Ok(Created::EmailTaken),
             Err(error) => Err(error).context("failed to create a user"),
         }
     }
