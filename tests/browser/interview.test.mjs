@@ -238,8 +238,15 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
     }, [`debrief.outbox.${user.id}`, queued]);
     const page = await h.openPage(context);
     const first = await waitForMessages(page, "the queued message sent and answered", (ms) => ms.length === 3 && ms[1].text === queued.text && isFinishedReply(ms[2]));
-    assert.ok(page.frames.some((f) => f.type === "chat.ack" && f.client_id === queued.client_id), "acknowledged");
-    assert.equal(await page.evaluate((k) => localStorage.getItem(k), `debrief.outbox.${user.id}`), null, "removed from the outbox on ack");
+    // Frames are recorded asynchronously, so the ack may be noted just after the DOM shows the reply.
+    const acked = () => page.frames.some((f) => f.type === "chat.ack" && f.client_id === queued.client_id);
+    for (const deadline = Date.now() + HANG_GUARD_MS; !acked() && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(acked(), "acknowledged");
+    await page.waitForFunction(
+      ([key]) => localStorage.getItem(key) === null, [`debrief.outbox.${user.id}`], { timeout: HANG_GUARD_MS },
+    );
 
     // The same client_id again (an ack that got lost): no second message, no second reply.
     await page.evaluate(([key, entry]) => localStorage.setItem(key, JSON.stringify([entry])), [`debrief.outbox.${user.id}`, queued]);
