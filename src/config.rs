@@ -22,6 +22,9 @@ pub struct Settings {
     pub ws: WsSettings,
     pub llm: LlmSettings,
     pub chat: ChatSettings,
+    pub storage: StorageSettings,
+    pub uploads: UploadSettings,
+    pub interviews: InterviewSettings,
     pub log: LogSettings,
 }
 
@@ -162,6 +165,53 @@ impl ChatSettings {
 /// Parses a TOML document with figment's TOML provider (no second TOML crate).
 fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     Figment::from(Toml::string(text)).extract().map_err(|e| anyhow::anyhow!("invalid persona file: {e}"))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    pub dir: std::path::PathBuf,
+    pub quota_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadSettings {
+    pub max_size_bytes: u64,
+    pub expiry_secs: u64,
+    pub sweep_interval_secs: u64,
+    pub checkpoint_bytes: u64,
+    pub write_buffer_bytes: usize,
+    pub progress_interval_ms: u64,
+    pub metadata_max_bytes: usize,
+    pub idle_stop_secs: u64,
+}
+
+impl UploadSettings {
+    /// The Upload actors' settings.
+    pub fn actor_config(&self) -> actors::upload::UploadConfig {
+        actors::upload::UploadConfig {
+            progress_interval: Duration::from_millis(self.progress_interval_ms.max(1)),
+            idle_stop: Duration::from_secs(self.idle_stop_secs.max(1)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InterviewSettings {
+    pub short_text_max_chars: usize,
+    pub notes_max_chars: usize,
+    pub job_description_max_chars: usize,
+    pub max_page_size: usize,
+}
+
+impl InterviewSettings {
+    /// The context field bounds, in the form the protocol's parsers take.
+    pub fn limits(&self) -> protocol::interview::ContextLimits {
+        protocol::interview::ContextLimits {
+            short_text_max: self.short_text_max_chars,
+            notes_max: self.notes_max_chars,
+            job_description_max: self.job_description_max_chars,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

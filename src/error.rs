@@ -32,6 +32,27 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("the database is not reachable")]
     Unavailable,
+    /// The request's or the file's type is not one this endpoint takes.
+    #[error("{message}")]
+    UnsupportedType { code: &'static str, message: String },
+    #[error("the upload's offset is {expected}; resume from there")]
+    OffsetMismatch { expected: u64 },
+    #[error("another request is writing to this upload; retry shortly")]
+    UploadLocked,
+    #[error("the body does not match its Upload-Checksum; nothing of it was stored")]
+    ChecksumMismatch,
+    #[error("{0} has expired")]
+    Gone(&'static str),
+    #[error("storage quota exceeded: {used} of {quota} bytes in use, this upload needs {requested}")]
+    QuotaExceeded { quota: u64, used: u64, requested: u64 },
+    #[error("the upload may not exceed {limit} bytes")]
+    UploadTooLarge { limit: u64 },
+    #[error("this server speaks tus 1.0.0 (send Tus-Resumable: 1.0.0)")]
+    TusVersion,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("this {0} was changed by someone else; reload it (version {1} is current)")]
+    VersionConflict(&'static str, u64),
     #[error("an unexpected error occurred")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -49,6 +70,15 @@ impl ApiError {
             Self::RateLimited { .. } => "rate_limited",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Unavailable => "unavailable",
+            Self::UnsupportedType { code, .. } | Self::Conflict { code, .. } => code,
+            Self::OffsetMismatch { .. } => "offset_mismatch",
+            Self::UploadLocked => "upload_locked",
+            Self::ChecksumMismatch => "checksum_mismatch",
+            Self::Gone(_) => "gone",
+            Self::QuotaExceeded { .. } => "storage_quota_exceeded",
+            Self::UploadTooLarge { .. } => "upload_too_large",
+            Self::TusVersion => "unsupported_tus_version",
+            Self::VersionConflict(..) => "version_conflict",
             Self::Unexpected(_) => "internal_error",
         }
     }
@@ -58,6 +88,12 @@ impl ApiError {
             Self::Validation { field, .. } => json!({ "field": field }),
             Self::RateLimited { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
             Self::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            Self::UploadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            Self::OffsetMismatch { expected } => json!({ "offset": expected }),
+            Self::QuotaExceeded { quota, used, requested } => {
+                json!({ "quota_bytes": quota, "used_bytes": used, "requested_bytes": requested })
+            }
+            Self::VersionConflict(_, current) => json!({ "current_version": current }),
             _ => serde_json::Value::Null,
         }
     }
@@ -80,6 +116,14 @@ impl ResponseError for ApiError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::OffsetMismatch { .. } | Self::Conflict { .. } | Self::VersionConflict(..) => StatusCode::CONFLICT,
+            Self::UploadLocked => StatusCode::LOCKED,
+            // tus's checksum extension: "460 Checksum Mismatch".
+            Self::ChecksumMismatch => StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
+            Self::Gone(_) => StatusCode::GONE,
+            Self::QuotaExceeded { .. } | Self::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TusVersion => StatusCode::PRECONDITION_FAILED,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +136,12 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs)));
+        }
+        if matches!(self, Self::TusVersion) {
+            response.insert_header(("Tus-Version", "1.0.0"));
+        }
+        if let Self::OffsetMismatch { expected } = self {
+            response.insert_header(("Upload-Offset", expected.to_string()));
         }
         if matches!(self, Self::Unauthenticated) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

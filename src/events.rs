@@ -41,3 +41,10 @@ impl Events {
         Ok(frame)
     }
 }
+
+#[async_trait::async_trait]
+impl actors::ports::EventSink for Events {
+    async fn publish(&self, user_id: &str, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
+        Events::publish(self, user_id, kind, body).await.map(drop)
+    }
+}

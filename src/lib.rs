@@ -9,6 +9,8 @@
 //!   login rate limits.
 //! - [`events`]: durable per-user events: stored, then pushed through the Hub.
 //! - [`llm`]: chat models behind the actors' port (async-openai, rule-based fallback).
+//! - [`tus`]: the tus 1.0.0 upload server at `/files/`.
+//! - [`files`]: the file-store port and its local-directory implementation.
 //! - [`error`]: `ApiError`, the single mapping from failures to HTTP.
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`cli`]: the command line.
@@ -21,8 +23,10 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod http;
 pub mod llm;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tus;

@@ -11,6 +11,7 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use actors::chat::{ChatConfig, Chats};
 use actors::chat_ports::ChatModel;
+use actors::upload::Uploads;
 use actors::{Hub, SessionDeps};
 use anyhow::Context as _;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -20,6 +21,7 @@ use crate::auth::password::PasswordHasher;
 use crate::config::Settings;
 use crate::error::{json_error_handler, not_found};
 use crate::events::Events;
+use crate::files::{FileStore, LocalDir};
 use crate::store::Store;
 use crate::store::events::StoreEventLog;
 
@@ -33,6 +35,8 @@ pub struct AppState {
     pub chat_config: ChatConfig,
     pub session_deps: SessionDeps,
     pub events: Events,
+    pub uploads: Addr<Uploads>,
+    pub files: Arc<dyn FileStore>,
     pub passwords: PasswordHasher,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: PrometheusHandle,
@@ -66,6 +70,9 @@ impl Application {
             log: StoreEventLog::shared(store.clone()),
             chats: chats.clone(),
         };
+        let events = Events::new(store.clone(), hub.clone());
+        let uploads = Uploads::new(hub.clone(), Arc::new(events.clone()), settings.uploads.actor_config()).start();
+        let files: Arc<dyn FileStore> = Arc::new(LocalDir::new(&settings.storage.dir)?);
         let auth = &settings.auth;
         let state = web::Data::new(AppState {
             passwords: PasswordHasher::new(auth.argon2_memory_kib, auth.argon2_iterations)?,
@@ -73,7 +80,9 @@ impl Application {
                 auth.login_per_ip_per_minute,
                 auth.login_per_account_per_minute,
             )),
-            events: Events::new(store.clone(), hub.clone()),
+            events,
+            uploads,
+            files,
             chats,
             chat_model,
             chat_config,
@@ -124,8 +133,10 @@ impl Application {
     /// requests finish within `shutdown_timeout_secs`), then closes the database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let housekeeping = actix_rt::spawn(housekeeping(self.state.clone()));
+        let sweeper = actix_rt::spawn(sweep_uploads(self.state.clone()));
         self.server.await.context("the HTTP server failed")?;
         housekeeping.abort();
+        sweeper.abort();
         tracing::info!("stopped accepting connections; closing the database");
         drop(self.state);
         Ok(())
@@ -143,5 +154,16 @@ async fn housekeeping(state: web::Data<AppState>) {
         }
         state.limiter.forget_idle();
         state.metrics.run_upkeep();
+    }
+}
+
+/// Reclaims expired uploads every `uploads.sweep_interval_secs`.
+async fn sweep_uploads(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(state.settings.uploads.sweep_interval_secs.max(1)));
+    loop {
+        tick.tick().await;
+        if let Err(error) = crate::tus::sweep_expired(&state).await {
+            tracing::warn!(error = format!("{error:#}"), "sweeping expired uploads failed");
+        }
     }
 }

@@ -2,12 +2,14 @@
 //! against small traits ("ports") so they can be exercised with any backing store.
 //!
 //! Layout:
-//! - [`ports`]: what the actors need from the outside world (the event log).
+//! - [`ports`]: what the actors need from the outside world (the event log and sink).
 //! - [`hub`]: routes pushes to every socket of a user on this node.
 //! - [`session`]: one actor per WebSocket connection.
 //! - [`chat`]: the Career Interviewer: the `Chats` router and one
 //!   `Conversation` actor per active conversation; [`chat_ports`] are the model
 //!   and store they need, [`context`] builds what the model sees.
+//! - [`upload`]: the `Uploads` registry and one `Upload` actor per tus upload
+//!   with bytes flowing (lock, hash, throughput, progress pushes).
 
 pub mod chat;
 pub mod chat_ports;
@@ -15,6 +17,7 @@ pub mod context;
 pub mod hub;
 pub mod ports;
 pub mod session;
+pub mod upload;
 
 pub use hub::Hub;
 pub use session::{Session, SessionConfig, SessionDeps};

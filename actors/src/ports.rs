@@ -15,3 +15,10 @@ pub trait EventLog: Send + Sync + 'static {
     /// The sequence number of the user's newest event, 0 when there is none.
     async fn last_seq(&self, user_id: &str) -> anyhow::Result<u64>;
 }
+
+/// Publishing durable events: stored in the user's log, then pushed live.
+#[async_trait]
+pub trait EventSink: Send + Sync + 'static {
+    /// Appends `{"type": kind, ...body}` to the user's log and delivers it.
+    async fn publish(&self, user_id: &str, kind: &str, body: serde_json::Value) -> anyhow::Result<()>;
+}

@@ -6,10 +6,12 @@
 //! - [`account`]: registration, login and the public view of a user, with the
 //!   parsed newtypes ([`account::Email`], [`account::Password`], [`account::DisplayName`]).
 //! - [`chat`]: conversations, messages and the idempotency key of a send.
+//! - [`interview`]: recorded interviews, their context and upload pushes.
 //! - [`ws`]: WebSocket frames, client to server ([`ws::ClientFrame`]) and back
 //!   ([`ws::ServerFrame`]), and durable events ([`ws::EventFrame`]).
 
 pub mod account;
 pub mod chat;
 pub mod error;
+pub mod interview;
 pub mod ws;

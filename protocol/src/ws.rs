@@ -154,6 +154,10 @@ pub enum ServerFrame {
         message_id: Option<String>,
         error: ErrorDetail,
     },
+    /// How far an upload has come (live, at most a few times a second while
+    /// bytes flow; not replayed: the next one supersedes it).
+    #[serde(rename = "upload.progress")]
+    UploadProgress(crate::interview::UploadProgress),
 }
 
 impl ServerFrame {

@@ -150,6 +150,7 @@ pub async fn update_me(
 #[delete("/api/v1/me")]
 pub async fn delete_me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     state.store.delete_user(&auth.user_id).await?;
+    state.files.delete_all(&auth.user_id).await?;
     state.hub.do_send(actors::hub::DisconnectUser {
         user_id: auth.user_id.clone(),
         reason: String::from("account deleted"),

@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, conversations, health, metrics, models, ws};
+use super::{accounts, conversations, health, interviews, metrics, models, ws};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Debrief API", description = "Interview coaching: accounts, chat, practice, recordings."),
+    info(title = "Debrief API", description = "Interview coaching: accounts, chat, practice, recordings. Recordings are uploaded with tus 1.0.0 at /files/ (creation, creation-with-upload, creation-defer-length, termination, checksum sha1/sha256, expiration; bearer token; Upload-Metadata keys filename, filetype, company, job_title, interview_type, notes, job_description); the final PATCH answers Debrief-Interview-Id."),
     paths(
         health::healthz, health::readyz, metrics::exposition,
         accounts::register, accounts::login, accounts::logout,
@@ -17,6 +17,8 @@ use super::{accounts, conversations, health, metrics, models, ws};
         conversations::list_conversations, conversations::create_conversation,
         conversations::list_messages, conversations::delete_conversation,
         models::models,
+        interviews::list_interviews, interviews::get_interview,
+        interviews::update_interview, interviews::delete_interview,
         ws::socket,
     ),
     components(schemas(protocol::error::ErrorBody, protocol::ws::ServerFrame)),

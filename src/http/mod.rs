@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod docs;
 pub mod health;
+pub mod interviews;
 pub mod metrics;
 pub mod models;
 pub mod web;
@@ -18,6 +19,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     accounts::configure(cfg);
     conversations::configure(cfg);
     models::configure(cfg);
+    interviews::configure(cfg);
+    crate::tus::configure(cfg);
     ws::configure(cfg);
     web::configure(cfg);
 }

@@ -83,6 +83,43 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE INDEX IF NOT EXISTS message_conversation_position ON message FIELDS conversation, position UNIQUE;
         DEFINE INDEX IF NOT EXISTS message_owner_client ON message FIELDS owner, client_id UNIQUE;
     "#,
+}, Migration {
+    version: 3,
+    name: "recorded interviews and their tus uploads",
+    statements: r#"
+        DEFINE TABLE IF NOT EXISTS interview SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON interview TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS status ON interview TYPE string;
+        DEFINE FIELD IF NOT EXISTS version ON interview TYPE int;
+        DEFINE FIELD IF NOT EXISTS company ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS job_title ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS interview_type ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS notes ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS job_description ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS filename ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS filetype ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS size_bytes ON interview TYPE option<int>;
+        DEFINE FIELD IF NOT EXISTS sha256 ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS file_key ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS upload ON interview TYPE option<record<upload>>;
+        DEFINE FIELD IF NOT EXISTS created_at ON interview TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS updated_at ON interview TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS interview_owner_created ON interview FIELDS owner, created_at;
+        DEFINE INDEX IF NOT EXISTS interview_owner_sha256 ON interview FIELDS owner, sha256;
+
+        DEFINE TABLE IF NOT EXISTS upload SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON upload TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS interview ON upload TYPE record<interview>;
+        DEFINE FIELD IF NOT EXISTS length ON upload TYPE option<int>;
+        DEFINE FIELD IF NOT EXISTS offset ON upload TYPE int;
+        DEFINE FIELD IF NOT EXISTS metadata ON upload TYPE string;
+        DEFINE FIELD IF NOT EXISTS file_key ON upload TYPE string;
+        DEFINE FIELD IF NOT EXISTS completed ON upload TYPE bool;
+        DEFINE FIELD IF NOT EXISTS created_at ON upload TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS expires_at ON upload TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS upload_owner ON upload FIELDS owner;
+        DEFINE INDEX IF NOT EXISTS upload_expires ON upload FIELDS completed, expires_at;
+    "#,
 }];
 
 #[derive(SurrealValue)]

@@ -7,9 +7,11 @@
 
 pub mod chat;
 pub mod events;
+pub mod interviews;
 pub mod migrations;
 pub mod tickets;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 
 use anyhow::Context as _;

@@ -113,6 +113,8 @@ impl Store {
         self.db()
             .query(
                 "BEGIN TRANSACTION;
+                 DELETE upload WHERE owner = $user;
+                 DELETE interview WHERE owner = $user;
                  DELETE message WHERE owner = $user;
                  DELETE conversation WHERE owner = $user;
                  DELETE event WHERE owner = $user;

@@ -18,6 +18,10 @@ pub struct TestApp {
     pub address: String,
     pub ws_address: String,
     pub client: reqwest::Client,
+    /// Where the server keeps uploaded files.
+    pub storage_dir: std::path::PathBuf,
+    /// Removes `storage_dir` when the app goes (None: the caller owns it).
+    pub _storage: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 /// A fresh server with an empty in-memory database.
@@ -27,7 +31,9 @@ pub async fn spawn_app() -> TestApp {
 
 /// A fresh server with settings adjusted by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let storage = tempfile::tempdir().unwrap();
     let mut settings = Settings::defaults().unwrap();
+    settings.storage.dir = storage.path().to_owned();
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 1;
     settings.database.url = "mem://".into();
@@ -41,6 +47,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         ws_address: format!("ws://127.0.0.1:{port}/ws"),
         client: reqwest::Client::new(),
+        storage_dir: storage.path().to_owned(),
+        _storage: Some(std::sync::Arc::new(storage)),
     }
 }
 
@@ -182,6 +190,16 @@ impl WsClient {
                 Message::Text(text) => return serde_json::from_str(&text).unwrap(),
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// The next frame whose `type` is `kind`, skipping others.
+    pub async fn next_of_type(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.next_json().await;
+            if frame["type"] == kind {
+                return frame;
             }
         }
     }

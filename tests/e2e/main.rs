@@ -10,4 +10,5 @@ mod fake_openai;
 mod helpers;
 mod operations;
 mod restart;
+mod uploads;
 mod websocket;

@@ -21,11 +21,14 @@ impl Server {
     }
 
     fn start_with(database_dir: &Path, env: &[(&str, &str)]) -> Self {
+        // Files live beside the database, so a restart finds both.
+        let storage_dir = database_dir.with_file_name("files");
         let mut child = Command::new(env!("CARGO_BIN_EXE_debrief"))
             .envs(env.iter().copied())
             .env("DEBRIEF_SERVER__BIND", "127.0.0.1:0")
             .env("DEBRIEF_SERVER__WORKERS", "1")
             .env("DEBRIEF_DATABASE__URL", format!("surrealkv://{}", database_dir.display()))
+            .env("DEBRIEF_STORAGE__DIR", &storage_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -41,7 +44,8 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         let ws_address = format!("{}/ws", address.replacen("http", "ws", 1));
-        Self { child, app: TestApp { address, ws_address, client: reqwest::Client::new() } }
+        let app = TestApp { address, ws_address, client: reqwest::Client::new(), storage_dir, _storage: None };
+        Self { child, app }
     }
 
     /// SIGTERM, then the exit status.
