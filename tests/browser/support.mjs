@@ -1,7 +1,7 @@
 // Shared harness of the browser tests: a real Debrief server (in-memory
-// database, no model unless a suite configures one) and a real headless
-// Chromium, plus the helpers every page test needs. Not a test file itself:
-// `node --test` only picks up *.test.mjs here.
+// database, recordings in a temporary directory, no model unless a suite
+// configures one) and a real headless Chromium, plus the helpers every page
+// test needs. Not a test file itself: `node --test` only picks up *.test.mjs here.
 //
 //   DEBRIEF_BIN=/path/to/debrief  the server binary (default: target/debug/debrief)
 //   CHROMIUM_PATH=/path/to/chrome the browser (default: /usr/bin/chromium)
@@ -9,7 +9,9 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -42,12 +44,14 @@ export const CHROMIUM_ARGS = [
 
 /**
  * Starts the server on a free port, with no model configured unless `env` sets
- * one; `address` resolves once it prints `listening on http://…`.
+ * one, and recordings stored in a fresh temporary directory (removed when the
+ * server exits); `address` resolves once it prints `listening on http://…`.
  */
 export function startServer(env = {}) {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(`no server binary at ${SERVER_BIN}: run \`cargo build\` or set DEBRIEF_BIN`);
   }
+  const storageDir = mkdtempSync(join(tmpdir(), "debrief-files-"));
   const child = spawn(SERVER_BIN, [], {
     env: {
       ...process.env,
@@ -55,11 +59,15 @@ export function startServer(env = {}) {
       DEBRIEF_DATABASE__URL: "mem://",
       DEBRIEF_SERVER__WORKERS: "1",
       DEBRIEF_LLM__BASE_URL: "",
+      DEBRIEF_STORAGE__DIR: storageDir,
       RUST_LOG: "warn",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const removeStorage = () => rmSync(storageDir, { recursive: true, force: true });
+  child.once("exit", removeStorage);
+  child.once("error", removeStorage);
   let stderr = "";
   child.stderr.on("data", (chunk) => { stderr += chunk; });
 

@@ -48,6 +48,12 @@ impl Server {
         Self { child, app }
     }
 
+    /// SIGKILL: the process dies on the spot, nothing is flushed or closed.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// SIGTERM, then the exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -110,5 +116,62 @@ async fn chat_history_survives_a_restart_on_disk() {
     assert_eq!(contents.len(), 3);
     assert_eq!(contents[1], "I design APIs");
     assert!(contents[2].contains("I design APIs"), "the reply is kept too");
+    assert!(second.terminate().success());
+}
+
+#[actix_web::test]
+async fn an_upload_survives_a_killed_server_and_resumes_to_a_byte_identical_file() {
+    use crate::uploads::{create, offset_of, patch, sha256_hex, wav};
+    use tokio::io::AsyncWriteExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db");
+    let small_steps = [("DEBRIEF_UPLOADS__CHECKPOINT_BYTES", "65536"), ("DEBRIEF_UPLOADS__WRITE_BUFFER_BYTES", "16384")];
+    let file = wav(1_000_000);
+
+    let first = Server::start_with(&database, &small_steps);
+    let user = first.app.new_user("Kim").await;
+    let location = create(&first.app, &user.token, file.len(), &[]).await;
+    // A PATCH is streaming when the server is killed.
+    let address = first.app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n\
+         Upload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        user.token,
+        file.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&file[..400_000]).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while offset_of(&first.app, &user.token, &location).await < 65_536 {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint was stored");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.kill();
+    drop(stream);
+
+    let second = Server::start_with(&database, &small_steps);
+    let offset = offset_of(&second.app, &user.token, &location).await;
+    assert!(offset >= 65_536 && offset <= 400_000, "resumes from a durable offset, got {offset}");
+    let response = patch(&second.app, &user.token, &location, offset, file[offset..].to_vec()).await;
+    assert_eq!(response.status(), 204);
+    let interview_id = response.headers()["Debrief-Interview-Id"].to_str().unwrap().to_owned();
+    let interview: Value = second
+        .app
+        .client
+        .get(second.app.url(&format!("/api/v1/interviews/{interview_id}")))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(interview["status"], "uploaded");
+    assert_eq!(interview["recording"]["sha256"], sha256_hex(&file), "the hash is recomputed over the stored bytes");
+    let stored = second.app.storage_dir.join(&user.id).join(location.trim_start_matches("/files/"));
+    assert_eq!(std::fs::read(stored).unwrap(), file, "byte-identical after the crash");
     assert!(second.terminate().success());
 }
