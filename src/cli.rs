@@ -22,4 +22,6 @@ pub enum Command {
     Serve,
     /// Print the effective configuration's defaults file and exit.
     DefaultConfig,
+    /// Upload a recording to a Debrief server (tus, resumable) with a progress line.
+    Upload(crate::upload_client::UploadArgs),
 }

@@ -13,7 +13,7 @@
 //! - [`files`]: the file-store port and its local-directory implementation.
 //! - [`error`]: `ApiError`, the single mapping from failures to HTTP.
 //! - [`telemetry`]: logging and the Prometheus recorder.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`upload_client`]: `debrief upload`.
 //!
 //! The actors (WebSocket sessions, the Hub) live in the `debrief-actors`
 //! crate; wire types in `debrief-protocol`.
@@ -30,3 +30,4 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod tus;
+pub mod upload_client;

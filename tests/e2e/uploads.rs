@@ -630,3 +630,50 @@ async fn deleting_an_interview_or_the_account_removes_the_recordings() {
     assert_eq!(app.delete_me(&user.token).await.status(), 204);
     assert!(!app.storage_dir.join(&user.id).exists(), "every file of the account is gone");
 }
+
+#[actix_web::test]
+async fn the_cli_uploads_a_recording_and_resumes_an_interrupted_one() {
+    let app = spawn_app().await;
+    let user = app.new_user("Cli").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("panel.wav");
+    let file = wav(3 * 1024 * 1024 + 17);
+    std::fs::write(&path, &file).unwrap();
+    let cli = |file: &std::path::Path, extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_debrief"));
+        command
+            .arg("upload")
+            .arg(file)
+            .args(["--server", &app.address, "--token", &user.token, "--chunk-mib", "1"])
+            .args(extra)
+            .env("XDG_STATE_HOME", dir.path());
+        // The server runs on this test's thread: wait for the CLI elsewhere.
+        tokio::task::spawn_blocking(move || command.output())
+    };
+
+    let output = cli(&path, &["--company", "Acme", "--interview-type", "panel"]).await.unwrap().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let id = stdout.trim().strip_prefix("interview: ").unwrap();
+    let body: Value = interview(&app, &user.token, id).await.json().await.unwrap();
+    assert_eq!(body["company"], "Acme");
+    assert_eq!(body["interview_type"], "panel");
+    assert_eq!(body["recording"]["sha256"], sha256_hex(&file));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("100.0 %"));
+
+    // Half sent by an earlier attempt: the CLI continues from the server's offset.
+    std::fs::write(&path, wav(2 * 1024 * 1024)).unwrap();
+    let second = std::fs::read(&path).unwrap();
+    let location = create(&app, &user.token, second.len(), &[]).await;
+    assert_eq!(patch(&app, &user.token, &location, 0, second[..1_000_000].to_vec()).await.status(), 204);
+    let output = cli(&path, &["--resume", &app.url(&location)]).await.unwrap().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read(stored_file(&app, &user, &location)).unwrap(), second);
+
+    // A file the server will not take: a clear message, exit code 1.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a recording").unwrap();
+    let output = cli(&text, &[]).await.unwrap().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a recording Debrief reads"));
+}
