@@ -23,5 +23,5 @@ pub enum Command {
     /// Print the effective configuration's defaults file and exit.
     DefaultConfig,
     /// Upload a recording to a Debrief server (tus, resumable) with a progress line.
-    Upload(crate::upload_client::UploadArgs),
+    Upload(Box<crate::upload_client::UploadArgs>),
 }

@@ -23,7 +23,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{DEFAULT_TOML}");
             Ok(())
         }
-        Command::Upload(args) => debrief::upload_client::run(args).await,
+        Command::Upload(args) => debrief::upload_client::run(*args).await,
         Command::Serve => {
             let settings = Settings::load(cli.config.as_deref())?;
             debrief::telemetry::init_logging(&settings.log.filter);
