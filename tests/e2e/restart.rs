@@ -154,7 +154,7 @@ async fn an_upload_survives_a_killed_server_and_resumes_to_a_byte_identical_file
 
     let second = Server::start_with(&database, &small_steps);
     let offset = offset_of(&second.app, &user.token, &location).await;
-    assert!(offset >= 65_536 && offset <= 400_000, "resumes from a durable offset, got {offset}");
+    assert!((65_536..=400_000).contains(&offset), "resumes from a durable offset, got {offset}");
     let response = patch(&second.app, &user.token, &location, offset, file[offset..].to_vec()).await;
     assert_eq!(response.status(), 204);
     let interview_id = response.headers()["Debrief-Interview-Id"].to_str().unwrap().to_owned();
