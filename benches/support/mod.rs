@@ -35,6 +35,7 @@ impl Server {
     }
 
     /// `ws://IP:PORT/ws`
+    #[allow(dead_code)] // not every benchmark opens sockets
     pub fn ws_url(&self) -> String {
         format!("{}/ws", self.address.replacen("http", "ws", 1))
     }

@@ -355,6 +355,16 @@ async fn patch_upload(
         .transpose()
         .map_err(ApiError::BadRequest)?;
     let mut upload = live_upload(state, &auth.user_id, id).await?;
+    if upload.completed {
+        // A client retrying the last PATCH (its answer was lost) learns it is done.
+        if offset != upload.offset() || has_body(request) {
+            return Err(ApiError::OffsetMismatch { expected: upload.offset() });
+        }
+        return Ok(HttpResponse::NoContent()
+            .insert_header(("Upload-Offset", upload.offset().to_string()))
+            .insert_header((INTERVIEW_HEADER, upload.interview_id))
+            .finish());
+    }
     if let Some(declared) = header_u64(headers, "Upload-Length")? {
         match upload.length() {
             Some(length) if length != declared => {

@@ -185,6 +185,10 @@ async fn a_recording_sent_in_several_patches_becomes_an_interview_with_live_prog
 
     // A finished upload still answers HEAD with its full offset.
     assert_eq!(offset_of(&app, &user.token, &location).await, file.len());
+    // Retrying the last PATCH (its answer was lost) is answered, not refused.
+    let retried = patch(&app, &user.token, &location, file.len(), Vec::new()).await;
+    assert_eq!(retried.status(), 204);
+    assert_eq!(header(&retried, "Debrief-Interview-Id"), Some(interview_id.clone()));
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("debrief_upload_bytes_received_total"));
     assert!(metrics.contains("debrief_upload_duration_seconds"));
