@@ -140,6 +140,9 @@ async fn receive_body(
     let mut received = start;
     let mut durable = start;
     let mut interrupted = false;
+    let progress_every = std::time::Duration::from_millis(settings.progress_interval_ms);
+    // The first chunk reports at once.
+    let mut last_progress = std::time::Instant::now().checked_sub(progress_every).unwrap_or_else(std::time::Instant::now);
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
             interrupted = true;
@@ -155,6 +158,10 @@ async fn receive_body(
         if buffer.len() >= settings.write_buffer_bytes {
             writer.write(&mut buffer).await?;
             check_format(state, owner, &upload, &mut writer, false).await?;
+        }
+        // The actor throttles the pushes; this only spares it a message per chunk.
+        if last_progress.elapsed() >= progress_every {
+            last_progress = std::time::Instant::now();
             actor.do_send(Progress { offset: received, length: upload.length() });
         }
         if checksum.is_none() && received - durable >= settings.checkpoint_bytes {
