@@ -25,6 +25,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub uploads: UploadSettings,
     pub interviews: InterviewSettings,
+    pub models: ModelSettings,
     pub log: LogSettings,
 }
 
@@ -210,6 +211,30 @@ impl InterviewSettings {
             short_text_max: self.short_text_max_chars,
             notes_max: self.notes_max_chars,
             job_description_max: self.job_description_max_chars,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelSettings {
+    pub dir: std::path::PathBuf,
+    pub chat: String,
+    pub python: String,
+    pub fetch_on_start: bool,
+    pub chat_workers: usize,
+    pub chat_queue: usize,
+    pub temperature: f64,
+    pub top_p: f64,
+    pub repeat_penalty: f32,
+}
+
+impl ModelSettings {
+    /// How the local chat model samples.
+    pub fn sampling(&self) -> crate::llm::local::SamplingSettings {
+        crate::llm::local::SamplingSettings {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            repeat_penalty: self.repeat_penalty,
         }
     }
 }

@@ -8,7 +8,8 @@
 //! - [`auth`]: password hashing, tokens, tickets, the `AuthUser` extractor,
 //!   login rate limits.
 //! - [`events`]: durable per-user events: stored, then pushed through the Hub.
-//! - [`llm`]: chat models behind the actors' port (async-openai, rule-based fallback).
+//! - [`llm`]: chat models behind the actors' port (async-openai, local candle model, rule-based fallback).
+//! - [`models`]: offline model weights: the pinned catalogue, `models fetch`, fetch progress.
 //! - [`tus`]: the tus 1.0.0 upload server at `/files/`.
 //! - [`files`]: the file-store port and its local-directory implementation.
 //! - [`error`]: `ApiError`, the single mapping from failures to HTTP.
@@ -26,6 +27,7 @@ pub mod events;
 pub mod files;
 pub mod http;
 pub mod llm;
+pub mod models;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! `debrief`: parses the command line, loads the settings, runs the server.
 
 use clap::Parser as _;
-use debrief::cli::{Cli, Command};
+use debrief::cli::{Cli, Command, ModelKind, ModelsCommand};
 use debrief::config::{DEFAULT_TOML, Settings};
 use debrief::startup::Application;
 
@@ -23,6 +23,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{DEFAULT_TOML}");
             Ok(())
         }
+        Command::Models(ModelsCommand::Fetch { only }) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            fetch_models(&settings, only)
+        }
         Command::Upload(args) => debrief::upload_client::run(*args).await,
         Command::Serve => {
             let settings = Settings::load(cli.config.as_deref())?;
@@ -30,4 +34,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Application::build(settings).await?.run_until_stopped().await
         }
     }
+}
+
+/// `debrief models fetch`: every configured offline model, or only one kind.
+fn fetch_models(settings: &Settings, only: Option<ModelKind>) -> anyhow::Result<()> {
+    use debrief::models::{catalog, fetch, status::FetchStatus};
+    let mut wanted = Vec::new();
+    if matches!(only, None | Some(ModelKind::Chat)) && !settings.models.chat.trim().is_empty() {
+        let id = settings.models.chat.trim();
+        wanted.push(catalog::find(id).ok_or_else(|| anyhow::anyhow!("models.chat names an unknown model {id:?}"))?);
+    }
+    let status = FetchStatus::default();
+    let mut failed = false;
+    for spec in wanted {
+        println!("{}: checking {}", spec.name, fetch::model_path(&settings.models.dir, spec).display());
+        let result = fetch::ensure(&settings.models.dir, &settings.models.python, spec, &status);
+        println!("{}", fetch::describe(&result, spec));
+        failed |= result.is_err();
+    }
+    if failed {
+        anyhow::bail!("some models could not be fetched");
+    }
+    Ok(())
 }

@@ -32,6 +32,10 @@ pub struct AppState {
     pub hub: Addr<Hub>,
     pub chats: Addr<Chats>,
     pub chat_model: Arc<dyn ChatModel>,
+    /// Which kind of engine answers the chat (remote, local, fallback).
+    pub chat_choice: crate::llm::ChatChoice,
+    /// Progress of model weight fetches.
+    pub model_fetch: crate::models::status::FetchStatus,
     pub chat_config: ChatConfig,
     pub session_deps: SessionDeps,
     pub events: Events,
@@ -56,7 +60,12 @@ impl Application {
         let metrics = crate::telemetry::metrics_handle()?;
         let store = Store::connect(&settings.database).await?;
         let hub = Hub::default().start();
-        let chat_model = crate::llm::chat_model(&settings.llm)?;
+        let chat_choice = crate::llm::chat_model(&settings.llm)?;
+        let model_fetch = crate::models::status::FetchStatus::default();
+        if let crate::llm::ChatChoice::Offline(offline) = &chat_choice {
+            crate::llm::start_local_chat(&settings.models, Arc::clone(offline), model_fetch.clone());
+        }
+        let chat_model = chat_choice.model();
         let chat_config = settings.chat.actor_config(settings.chat.persona()?);
         let chats = Chats::new(
             Arc::new(store.clone()),
@@ -85,6 +94,8 @@ impl Application {
             files,
             chats,
             chat_model,
+            chat_choice,
+            model_fetch,
             chat_config,
             session_deps,
             settings: Arc::new(settings),

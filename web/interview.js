@@ -714,9 +714,13 @@ async function showModel() {
   try {
     const models = await call("GET", "/api/v1/models");
     if (models?.chat?.name) {
-      $("answered-by").textContent = `Answered by: ${models.chat.name}`;
+      const fetching = models.fetch_in_progress && models.chat.kind === "fallback";
+      $("answered-by").textContent = `Answered by: ${models.chat.name}` +
+        (fetching ? " (the offline model is being downloaded; it takes over when ready)" : "");
       $("answered-by").dataset.kind = models.chat.kind ?? "";
       $("answered-by").hidden = false;
+      // Until the local model is ready, look again now and then.
+      if (models.chat.kind === "fallback" && models.fetch_in_progress) setTimeout(showModel, 5000);
     }
   } catch {
     // Only a label; the chat works without it.

@@ -18,6 +18,8 @@ impl Server {
             .env("DEBRIEF_SERVER__BIND", "127.0.0.1:0")
             .env("DEBRIEF_DATABASE__URL", "mem://")
             .env("RUST_LOG", "warn")
+            .env("DEBRIEF_MODELS__CHAT", "")
+            .env("DEBRIEF_MODELS__FETCH_ON_START", "false")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()

@@ -14,7 +14,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// One engine and what it is.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Engine {
-    /// `remote` (an OpenAI-compatible endpoint) or `fallback` (rule-based).
+    /// `remote` (an OpenAI-compatible endpoint), `local` (a model run by this
+    /// server), `fallback` (rule-based) or `none` (not available yet).
     pub kind: String,
     /// A label for people, e.g. "gpt-4o-mini at https://api.openai.com/v1".
     pub name: String,
@@ -24,6 +25,8 @@ pub struct Engine {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Models {
     pub chat: Engine,
+    pub transcription: Engine,
+    pub embeddings: Engine,
     /// Whether model weights are being fetched right now.
     pub fetch_in_progress: bool,
 }
@@ -32,9 +35,11 @@ pub struct Models {
 #[utoipa::path(tag = "operations", responses((status = 200, body = Models)))]
 #[get("/api/v1/models")]
 pub async fn models(state: web::Data<AppState>) -> HttpResponse {
-    let kind = if state.settings.llm.base_url.trim().is_empty() { "fallback" } else { "remote" };
+    let none = |what: &str| Engine { kind: String::from("none"), name: format!("no {what} engine yet") };
     HttpResponse::Ok().json(Models {
-        chat: Engine { kind: kind.into(), name: state.chat_model.describe() },
-        fetch_in_progress: false,
+        chat: Engine { kind: state.chat_choice.kind().into(), name: state.chat_model.describe() },
+        transcription: none("transcription"),
+        embeddings: none("embedding"),
+        fetch_in_progress: state.model_fetch.in_progress(),
     })
 }

@@ -9,6 +9,7 @@ use futures_util::stream;
 
 use actors::chat_ports::{ChatModel, ModelError, ReplyStream, Turn, TurnRole};
 
+#[derive(Debug, Default, Clone, Copy)]
 pub struct RuleBasedInterviewer;
 
 /// (keywords, follow-up question), tried in order.

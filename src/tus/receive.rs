@@ -97,6 +97,11 @@ async fn receive_body(
     checksum: Option<Checksum>,
 ) -> Result<Received, ApiError> {
     let settings = &state.settings.uploads;
+    // A request at the wrong offset is answered without taking the lock, so
+    // it cannot get in the way of the request that is right.
+    if offset != upload.offset() {
+        return Err(ApiError::OffsetMismatch { expected: upload.offset() });
+    }
     let actor = state
         .uploads
         .send(Open {

@@ -59,6 +59,8 @@ export function startServer(env = {}) {
       DEBRIEF_DATABASE__URL: "mem://",
       DEBRIEF_SERVER__WORKERS: "1",
       DEBRIEF_LLM__BASE_URL: "",
+      DEBRIEF_MODELS__CHAT: "",
+      DEBRIEF_MODELS__FETCH_ON_START: "false",
       DEBRIEF_STORAGE__DIR: storageDir,
       RUST_LOG: "warn",
       ...env,

@@ -8,6 +8,7 @@ mod accounts;
 mod chat;
 mod fake_openai;
 mod helpers;
+mod models;
 mod operations;
 mod restart;
 mod uploads;

