@@ -151,6 +151,44 @@ impl Engine {
     }
 }
 
+/// How long one generation took (for the benchmark).
+#[derive(Debug, Clone, Copy)]
+pub struct GenerationTiming {
+    pub prompt_tokens: usize,
+    /// From the start to the first generated token (prompt evaluation).
+    pub first_token: std::time::Duration,
+    pub generated_tokens: usize,
+    /// From the first generated token to the last.
+    pub generation: std::time::Duration,
+}
+
+/// Loads the model at `path` and times one reply to `context` (benchmarks).
+pub fn time_generation(
+    path: &Path,
+    context: &[Turn],
+    max_tokens: usize,
+    sampling: SamplingSettings,
+) -> anyhow::Result<GenerationTiming> {
+    let mut engine = Engine::load(path)?;
+    let prompt = chatml(context);
+    let prompt_tokens = engine.tokenizer.encode(prompt.as_str(), false).map_err(anyhow::Error::msg)?.len();
+    let started = std::time::Instant::now();
+    let mut first = None;
+    let mut generated = 0;
+    engine.generate(&prompt, max_tokens, sampling, |_| {
+        first.get_or_insert_with(|| started.elapsed());
+        generated += 1;
+        true
+    })?;
+    let first_token = first.unwrap_or_else(|| started.elapsed());
+    Ok(GenerationTiming {
+        prompt_tokens,
+        first_token,
+        generated_tokens: generated,
+        generation: started.elapsed().saturating_sub(first_token),
+    })
+}
+
 /// ChatML for the turns, ending where the assistant speaks.
 fn chatml(context: &[Turn]) -> String {
     let mut prompt = String::new();
