@@ -2,7 +2,7 @@
 //! happens on the WebSocket (`chat.send`); these endpoints show what was said.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use protocol::chat::{
     ConversationPage, CreateConversationRequest, CreatedConversation, MessagePage,
 };
@@ -13,6 +13,7 @@ use actors::chat_ports::ChatStore as _;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::http::pagination::{next_page, page_size, parse_cursor};
 use crate::startup::AppState;
 use crate::store::chat::MessageWindow;
 
@@ -44,14 +45,6 @@ pub struct MessageQuery {
     limit: Option<usize>,
 }
 
-fn page_size(requested: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
-    match requested {
-        Some(0) => Err(ApiError::Validation { field: "limit", message: String::from("limit must be at least 1") }),
-        Some(n) => Ok(n.min(max)),
-        None => Ok(default.min(max)),
-    }
-}
-
 /// The user's conversations, newest first.
 #[utoipa::path(
     tag = "chat",
@@ -66,20 +59,10 @@ pub async fn list_conversations(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = page_size(query.limit, 20, state.settings.chat.max_page_size)?;
-    let before = match &query.cursor {
-        Some(cursor) => Some(
-            DateTime::parse_from_rfc3339(cursor)
-                .map_err(|_| ApiError::BadRequest(String::from("cursor is not one this API gave out")))?
-                .with_timezone(&Utc),
-        ),
-        None => None,
-    };
+    let before = parse_cursor(query.cursor.as_deref())?;
     let mut items = state.store.list_conversations(&auth.user_id, before, limit + 1).await?;
-    let next_cursor = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        items.last().map(|c| c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
-    });
-    Ok(HttpResponse::Ok().json(ConversationPage { items, next_cursor: next_cursor.flatten() }))
+    let next_cursor = next_page(&mut items, limit, |c| c.created_at);
+    Ok(HttpResponse::Ok().json(ConversationPage { items, next_cursor }))
 }
 
 /// Starts a conversation; it opens with the Career Interviewer's introduction.

@@ -3,13 +3,13 @@
 //! through tus at `/files/`; each upload is an interview from its creation.
 
 use actix_web::{HttpResponse, delete, get, patch, web};
-use chrono::{DateTime, Utc};
 use protocol::error::ErrorBody;
 use protocol::interview::{Interview, InterviewPage, UpdateInterviewRequest};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::http::pagination::{next_page, page_size, parse_cursor};
 use crate::startup::AppState;
 use crate::store::interviews::EditRefused;
 
@@ -38,27 +38,11 @@ pub async fn list_interviews(
     auth: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = match query.limit {
-        Some(0) => {
-            return Err(ApiError::Validation { field: "limit", message: String::from("limit must be at least 1") });
-        }
-        Some(n) => n.min(state.settings.interviews.max_page_size),
-        None => 20.min(state.settings.interviews.max_page_size),
-    };
-    let before = match &query.cursor {
-        Some(cursor) => Some(
-            DateTime::parse_from_rfc3339(cursor)
-                .map_err(|_| ApiError::BadRequest(String::from("cursor is not one this API gave out")))?
-                .with_timezone(&Utc),
-        ),
-        None => None,
-    };
+    let limit = page_size(query.limit, 20, state.settings.interviews.max_page_size)?;
+    let before = parse_cursor(query.cursor.as_deref())?;
     let mut items = state.store.list_interviews(&auth.user_id, before, limit + 1).await?;
-    let next_cursor = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        items.last().map(|i| i.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
-    });
-    Ok(HttpResponse::Ok().json(InterviewPage { items, next_cursor: next_cursor.flatten() }))
+    let next_cursor = next_page(&mut items, limit, |i| i.created_at);
+    Ok(HttpResponse::Ok().json(InterviewPage { items, next_cursor }))
 }
 
 /// One interview: status, version, context and recording.

@@ -8,6 +8,7 @@ pub mod health;
 pub mod interviews;
 pub mod metrics;
 pub mod models;
+pub mod pagination;
 pub mod web;
 pub mod ws;
 

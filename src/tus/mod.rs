@@ -250,15 +250,22 @@ async fn create_upload(
     if is_offset_stream(headers) && has_body(request) {
         let upload = state.store.upload(&auth.user_id, &upload_id).await?.ok_or(ApiError::NotFound("upload"))?;
         let received = receive::receive(state, &auth.user_id, upload, 0, payload, None).await?;
-        response.insert_header(("Upload-Offset", received.offset.to_string()));
-        response.insert_header((INTERVIEW_HEADER, received.interview_id));
-        if let Some(expires) = received.expires_at {
-            response.insert_header(("Upload-Expires", http_date(expires)));
-        }
+        received_headers(&mut response, received);
     } else {
         response.insert_header(("Upload-Expires", http_date(expires)));
     }
     Ok(response.finish())
+}
+
+/// Where a request that carried bytes left the upload: `Upload-Offset`, the
+/// interview, and `Upload-Expires` while it is unfinished.
+fn received_headers(response: &mut actix_web::HttpResponseBuilder, received: receive::Received) {
+    response
+        .insert_header(("Upload-Offset", received.offset.to_string()))
+        .insert_header((INTERVIEW_HEADER, received.interview_id));
+    if let Some(expires) = received.expires_at {
+        response.insert_header(("Upload-Expires", http_date(expires)));
+    }
 }
 
 fn offset_stream_required() -> ApiError {
@@ -386,12 +393,7 @@ async fn patch_upload(
     }
     let received = receive::receive(state, &auth.user_id, upload, offset, payload, checksum).await?;
     let mut response = HttpResponse::NoContent();
-    response
-        .insert_header(("Upload-Offset", received.offset.to_string()))
-        .insert_header((INTERVIEW_HEADER, received.interview_id));
-    if let Some(expires) = received.expires_at {
-        response.insert_header(("Upload-Expires", http_date(expires)));
-    }
+    received_headers(&mut response, received);
     Ok(response.finish())
 }
 
