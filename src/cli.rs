@@ -27,6 +27,31 @@ pub enum Command {
     Models(ModelsCommand),
     /// Upload a recording to a Debrief server (tus, resumable) with a progress line.
     Upload(Box<crate::upload_client::UploadArgs>),
+    /// Transcribe a WAV file with the local speech model (fetched if missing).
+    Transcribe(TranscribeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TranscribeArgs {
+    /// The recording (WAV, any rate and channels).
+    pub file: PathBuf,
+    /// The local model (default: `models.stt`).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Print the whole transcript as JSON (segments, words, timings).
+    #[arg(long)]
+    pub json: bool,
+    /// Skip word timestamps (faster).
+    #[arg(long)]
+    pub no_words: bool,
+    /// Print how long the transcription took (model loading excluded) and
+    /// its real-time factor (audio seconds per second) to stderr.
+    #[arg(long)]
+    pub timing: bool,
+    /// Text the model reads as if spoken before the audio (default: the
+    /// model's own style prompt; "" for none).
+    #[arg(long)]
+    pub prompt: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,11 +62,18 @@ pub enum ModelsCommand {
         /// Only this kind of model.
         #[arg(long, value_enum)]
         only: Option<ModelKind>,
+        /// Also fetch the better, slower options (the 1.5B chat model).
+        #[arg(long)]
+        quality: bool,
     },
 }
 
-/// Kinds of offline model that can be fetched today.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+/// Kinds of offline model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelKind {
     Chat,
+    /// Speech to text.
+    Stt,
+    /// Sentence embeddings.
+    Embed,
 }

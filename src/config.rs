@@ -219,6 +219,10 @@ impl InterviewSettings {
 pub struct ModelSettings {
     pub dir: std::path::PathBuf,
     pub chat: String,
+    /// The local speech-to-text model (`whisper-base`, `whisper-tiny.en`, or empty for none).
+    pub stt: String,
+    /// The local sentence-embedding model (`all-minilm-l6-v2`, or empty for none).
+    pub embed: String,
     pub python: String,
     pub fetch_on_start: bool,
     pub chat_workers: usize,

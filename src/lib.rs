@@ -9,6 +9,9 @@
 //!   login rate limits.
 //! - [`events`]: durable per-user events: stored, then pushed through the Hub.
 //! - [`llm`]: chat models behind the actors' port (async-openai, local candle model, rule-based fallback).
+//! - [`stt`]: speech to text: the `Transcriber` port and the local Whisper engine;
+//!   [`audio`]: WAV reading and resampling to 16 kHz.
+//! - [`embed`]: sentence embeddings: the `Embedder` port and local MiniLM.
 //! - [`models`]: offline model weights: the pinned catalogue, `models fetch`, fetch progress.
 //! - [`tus`]: the tus 1.0.0 upload server at `/files/`.
 //! - [`files`]: the file-store port and its local-directory implementation.
@@ -19,9 +22,11 @@
 //! The actors (WebSocket sessions, the Hub) live in the `debrief-actors`
 //! crate; wire types in `debrief-protocol`.
 
+pub mod audio;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod events;
 pub mod files;
@@ -30,6 +35,7 @@ pub mod llm;
 pub mod models;
 pub mod startup;
 pub mod store;
+pub mod stt;
 pub mod telemetry;
 pub mod tus;
 pub mod upload_client;

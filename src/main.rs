@@ -23,9 +23,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{DEFAULT_TOML}");
             Ok(())
         }
-        Command::Models(ModelsCommand::Fetch { only }) => {
+        Command::Models(ModelsCommand::Fetch { only, quality }) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            fetch_models(&settings, only)
+            fetch_models(&settings, only, quality)
+        }
+        Command::Transcribe(args) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            tokio::task::spawn_blocking(move || transcribe(&settings, &args)).await?
         }
         Command::Upload(args) => debrief::upload_client::run(*args).await,
         Command::Serve => {
@@ -37,23 +41,78 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `debrief models fetch`: every configured offline model, or only one kind.
-fn fetch_models(settings: &Settings, only: Option<ModelKind>) -> anyhow::Result<()> {
+fn fetch_models(settings: &Settings, only: Option<ModelKind>, quality: bool) -> anyhow::Result<()> {
     use debrief::models::{catalog, fetch, status::FetchStatus};
+    let configured = [
+        (ModelKind::Chat, "models.chat", &settings.models.chat),
+        (ModelKind::Stt, "models.stt", &settings.models.stt),
+        (ModelKind::Embed, "models.embed", &settings.models.embed),
+    ];
     let mut wanted = Vec::new();
-    if matches!(only, None | Some(ModelKind::Chat)) && !settings.models.chat.trim().is_empty() {
-        let id = settings.models.chat.trim();
-        wanted.push(catalog::find(id).ok_or_else(|| anyhow::anyhow!("models.chat names an unknown model {id:?}"))?);
+    for (kind, key, id) in configured {
+        let id = id.trim();
+        if only.is_some_and(|o| o != kind) || id.is_empty() {
+            continue;
+        }
+        wanted.push(catalog::find(id).ok_or_else(|| anyhow::anyhow!("{key} names an unknown model {id:?}"))?);
+    }
+    if quality {
+        for id in catalog::QUALITY {
+            let spec = catalog::find(id).ok_or_else(|| anyhow::anyhow!("unknown quality model {id}"))?;
+            let kind = match spec.kind {
+                catalog::Kind::Chat => ModelKind::Chat,
+                catalog::Kind::Stt => ModelKind::Stt,
+                catalog::Kind::Embed => ModelKind::Embed,
+            };
+            if only.is_none_or(|o| o == kind) && !wanted.iter().any(|w| w.id == spec.id) {
+                wanted.push(spec);
+            }
+        }
     }
     let status = FetchStatus::default();
     let mut failed = false;
     for spec in wanted {
-        println!("{}: checking {}", spec.name, fetch::model_path(&settings.models.dir, spec).display());
+        println!("{}: checking {}", spec.name, fetch::model_dir(&settings.models.dir, spec).display());
         let result = fetch::ensure(&settings.models.dir, &settings.models.python, spec, &status);
         println!("{}", fetch::describe(&result, spec));
         failed |= result.is_err();
     }
     if failed {
         anyhow::bail!("some models could not be fetched");
+    }
+    Ok(())
+}
+
+/// `debrief transcribe FILE`: the local speech model on a WAV file.
+fn transcribe(settings: &Settings, args: &debrief::cli::TranscribeArgs) -> anyhow::Result<()> {
+    use debrief::models::{catalog, fetch, status::FetchStatus};
+    use debrief::stt::{LocalWhisper, Options};
+    let id = args.model.as_deref().unwrap_or(settings.models.stt.trim());
+    let spec = catalog::find(id).filter(|s| s.kind == catalog::Kind::Stt).ok_or_else(|| anyhow::anyhow!("{id:?} is not a speech model"))?;
+    let fetched = fetch::ensure(&settings.models.dir, &settings.models.python, spec, &FetchStatus::default());
+    if fetched.is_err() {
+        anyhow::bail!("{}", fetch::describe(&fetched, spec));
+    }
+    let mut audio = debrief::audio::read_wav_16k(&args.file)?;
+    let whisper = LocalWhisper::load(&fetch::model_dir(&settings.models.dir, spec), spec.name)?;
+    let initial_prompt = args.prompt.clone().or_else(|| spec.initial_prompt.map(str::to_owned));
+    let options = Options { initial_prompt, word_timestamps: !args.no_words };
+    let started = std::time::Instant::now();
+    let transcript = whisper.transcribe(&mut audio, &options, &mut |_| {})?;
+    if args.timing {
+        let elapsed = started.elapsed().as_secs_f64();
+        eprintln!(
+            "transcribed {:.1} s of audio in {elapsed:.2} s (real-time factor {:.2})",
+            transcript.duration_secs,
+            transcript.duration_secs / elapsed.max(1e-9)
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&transcript)?);
+    } else {
+        for segment in &transcript.segments {
+            println!("[{:>7.2} → {:>7.2}] {}", segment.start, segment.end, segment.text);
+        }
     }
     Ok(())
 }

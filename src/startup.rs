@@ -36,6 +36,8 @@ pub struct AppState {
     pub chat_choice: crate::llm::ChatChoice,
     /// Progress of model weight fetches.
     pub model_fetch: crate::models::status::FetchStatus,
+    /// The local speech and embedding engines, once loaded.
+    pub local_engines: crate::models::loader::LocalEngines,
     pub chat_config: ChatConfig,
     pub session_deps: SessionDeps,
     pub events: Events,
@@ -65,6 +67,7 @@ impl Application {
         if let crate::llm::ChatChoice::Offline(offline) = &chat_choice {
             crate::llm::start_local_chat(&settings.models, Arc::clone(offline), model_fetch.clone());
         }
+        let local_engines = crate::models::loader::LocalEngines::start(&settings.models, &model_fetch);
         let chat_model = chat_choice.model();
         let chat_config = settings.chat.actor_config(settings.chat.persona()?);
         let chats = Chats::new(
@@ -96,6 +99,7 @@ impl Application {
             chat_model,
             chat_choice,
             model_fetch,
+            local_engines,
             chat_config,
             session_deps,
             settings: Arc::new(settings),

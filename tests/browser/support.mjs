@@ -60,6 +60,8 @@ export function startServer(env = {}) {
       DEBRIEF_SERVER__WORKERS: "1",
       DEBRIEF_LLM__BASE_URL: "",
       DEBRIEF_MODELS__CHAT: "",
+      DEBRIEF_MODELS__STT: "",
+      DEBRIEF_MODELS__EMBED: "",
       DEBRIEF_MODELS__FETCH_ON_START: "false",
       DEBRIEF_STORAGE__DIR: storageDir,
       RUST_LOG: "warn",

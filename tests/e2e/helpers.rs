@@ -36,6 +36,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     settings.storage.dir = storage.path().to_owned();
     // No local model unless a test asks for one (and never a download).
     settings.models.chat = String::new();
+    settings.models.stt = String::new();
+    settings.models.embed = String::new();
     settings.models.fetch_on_start = false;
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 1;

@@ -11,5 +11,6 @@ mod helpers;
 mod models;
 mod operations;
 mod restart;
+mod speech;
 mod uploads;
 mod websocket;

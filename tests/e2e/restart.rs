@@ -30,6 +30,8 @@ impl Server {
             .env("DEBRIEF_DATABASE__URL", format!("surrealkv://{}", database_dir.display()))
             .env("DEBRIEF_STORAGE__DIR", &storage_dir)
             .env("DEBRIEF_MODELS__CHAT", "")
+            .env("DEBRIEF_MODELS__STT", "")
+            .env("DEBRIEF_MODELS__EMBED", "")
             .env("DEBRIEF_MODELS__FETCH_ON_START", "false")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

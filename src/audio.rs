@@ -1,0 +1,90 @@
+//! Audio for the speech models: reading a WAV file, mixing it down to mono
+//! and resampling it to Whisper's 16 kHz with a windowed-sinc filter
+//! (band-limited, so downsampling does not alias).
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+/// The rate Whisper reads.
+pub const SPEECH_RATE: u32 = 16_000;
+
+/// Reads a WAV file (PCM integer or float, any rate and channel count) as
+/// 16 kHz mono samples in [-1, 1].
+pub fn read_wav_16k(path: &Path) -> anyhow::Result<Vec<f32>> {
+    let mut reader = hound::WavReader::open(path).with_context(|| format!("cannot read {} as WAV", path.display()))?;
+    let spec = reader.spec();
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader.samples::<i32>().map(|s| s.map(|v| v as f32 * scale)).collect::<Result<_, _>>()?
+        }
+    };
+    let mono = mix_down(&interleaved, usize::from(spec.channels));
+    Ok(resample(&mono, spec.sample_rate, SPEECH_RATE))
+}
+
+/// Averages interleaved channels into one.
+pub fn mix_down(interleaved: &[f32], channels: usize) -> Vec<f32> {
+    if channels <= 1 {
+        return interleaved.to_vec();
+    }
+    interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() / channels as f32).collect()
+}
+
+/// Resamples with a Hann-windowed sinc of 16 zero crossings each side,
+/// cut off at the lower Nyquist frequency.
+pub fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || samples.is_empty() {
+        return samples.to_vec();
+    }
+    const HALF_WIDTH: f64 = 16.0;
+    let ratio = f64::from(to) / f64::from(from);
+    let cutoff = ratio.min(1.0);
+    let out_len = (samples.len() as f64 * ratio).round() as usize;
+    let reach = HALF_WIDTH / cutoff;
+    (0..out_len)
+        .map(|n| {
+            let centre = n as f64 / ratio;
+            let first = (centre - reach).ceil().max(0.0) as usize;
+            let last = ((centre + reach).floor() as usize).min(samples.len() - 1);
+            let mut acc = 0.0f64;
+            for (k, &sample) in samples.iter().enumerate().take(last + 1).skip(first) {
+                let x = (k as f64 - centre) * cutoff;
+                let sinc = if x.abs() < 1e-9 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
+                let window = 0.5 + 0.5 * (std::f64::consts::PI * x / HALF_WIDTH).cos();
+                acc += f64::from(sample) * sinc * window * cutoff;
+            }
+            acc as f32
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(hz: f64, rate: u32, secs: f64) -> Vec<f32> {
+        (0..(f64::from(rate) * secs) as usize).map(|i| (2.0 * std::f64::consts::PI * hz * i as f64 / f64::from(rate)).sin() as f32).collect()
+    }
+
+    fn rms(x: &[f32]) -> f64 {
+        (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+    }
+
+    #[test]
+    fn speech_band_tones_survive_and_tones_above_nyquist_are_removed() {
+        let kept = resample(&tone(440.0, 22_050, 1.0), 22_050, 16_000);
+        assert_eq!(kept.len(), 16_000);
+        assert!((rms(&kept[1000..15_000]) - 0.707).abs() < 0.02, "{}", rms(&kept));
+        // 10 kHz cannot exist at 16 kHz: it must not fold back as a 6 kHz alias.
+        let removed = resample(&tone(10_000.0, 22_050, 1.0), 22_050, 16_000);
+        assert!(rms(&removed[1000..15_000]) < 0.05, "{}", rms(&removed));
+    }
+
+    #[test]
+    fn stereo_is_averaged() {
+        assert_eq!(mix_down(&[1.0, 0.0, 0.5, 0.5], 2), vec![0.5, 0.5]);
+    }
+}

@@ -1,0 +1,82 @@
+//! Loading the configured offline models in the background at start-up:
+//! each on its own thread, fetching its weights first when they are missing
+//! and `models.fetch_on_start` allows it, then handing the loaded engine to
+//! whoever waits for it. Until then the features say "not ready" (the chat
+//! answers with its labelled rule-based interviewer).
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::catalog::{self, Kind, ModelSpec};
+use super::fetch;
+use super::status::FetchStatus;
+use crate::config::ModelSettings;
+
+/// Fetches (if allowed) and loads the model configured under `key`
+/// (`models.chat`…) on a background thread; `ready` gets the model's folder.
+pub fn load_in_background(
+    settings: &ModelSettings,
+    key: &'static str,
+    id: &str,
+    kind: Kind,
+    status: FetchStatus,
+    ready: impl FnOnce(&Path, &'static ModelSpec) -> anyhow::Result<()> + Send + 'static,
+) {
+    let id = id.trim();
+    if id.is_empty() {
+        tracing::info!(key, "no local model configured");
+        return;
+    }
+    let Some(spec) = catalog::find(id).filter(|s| s.kind == kind) else {
+        tracing::warn!(key, model = id, "unknown model; that feature has no local engine");
+        return;
+    };
+    let settings = settings.clone();
+    let spawned = std::thread::Builder::new().name(format!("debrief-load-{}", kind.as_str())).spawn(move || {
+        if !fetch::is_present(&settings.dir, spec) {
+            if !settings.fetch_on_start {
+                tracing::info!(model = spec.id, "local model weights missing (run `debrief models fetch`)");
+                return;
+            }
+            if let Err(error) = fetch::ensure(&settings.dir, &settings.python, spec, &status) {
+                tracing::warn!(model = spec.id, error = %error, "cannot fetch the local model");
+                return;
+            }
+        }
+        match ready(&fetch::model_dir(&settings.dir, spec), spec) {
+            Ok(()) => tracing::info!(model = spec.id, "local model ready"),
+            Err(error) => tracing::warn!(model = spec.id, error = format!("{error:#}"), "cannot load the local model"),
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the model loader");
+    }
+}
+
+/// The local speech and embedding engines, filled in when they are loaded.
+#[derive(Default, Clone)]
+pub struct LocalEngines {
+    pub transcriber: Arc<OnceLock<Arc<crate::stt::LocalTranscriber>>>,
+    pub embedder: Arc<OnceLock<Arc<crate::embed::LocalEmbedding>>>,
+}
+
+impl LocalEngines {
+    /// Starts loading the configured speech and embedding models.
+    pub fn start(settings: &ModelSettings, status: &FetchStatus) -> Self {
+        let engines = Self::default();
+        let slot = Arc::clone(&engines.transcriber);
+        load_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), move |dir, spec| {
+            let whisper = crate::stt::LocalWhisper::load(dir, spec.name)?;
+            let options = crate::stt::Options { initial_prompt: spec.initial_prompt.map(str::to_owned), word_timestamps: true };
+            slot.set(Arc::new(crate::stt::LocalTranscriber::new(whisper, options))).ok();
+            Ok(())
+        });
+        let slot = Arc::clone(&engines.embedder);
+        load_in_background(settings, "models.embed", &settings.embed, Kind::Embed, status.clone(), move |dir, spec| {
+            let embedder = crate::embed::LocalEmbedder::load(dir, spec.name)?;
+            slot.set(Arc::new(crate::embed::LocalEmbedding(Arc::new(embedder)))).ok();
+            Ok(())
+        });
+        engines
+    }
+}

@@ -1,0 +1,297 @@
+//! Decoding one 30-second window: the special tokens of a model's
+//! vocabulary, OpenAI's timestamp rules (timestamps come in pairs, never go
+//! back, the first is within a second of the window's start, and win when
+//! their total probability beats every text token), greedy decoding with a
+//! temperature fallback when a window repeats itself (compression ratio
+//! above 2.4) or is too unsure (average log-probability below -1), and the
+//! no-speech probability.
+
+use std::io::Write as _;
+
+use candle_core::{Device, Tensor};
+use candle_transformers::generation::LogitsProcessor;
+
+use super::whisper::{self, DecoderState, Whisper};
+
+/// Token ids the decoder needs, found by name in the tokenizer.
+#[derive(Debug, Clone)]
+pub struct Vocab {
+    pub eot: u32,
+    pub sot: u32,
+    /// `<|en|>` and `<|transcribe|>` on multilingual models; `None` on `.en` models.
+    pub language: Option<(u32, u32)>,
+    pub no_timestamps: u32,
+    pub timestamp_begin: u32,
+    pub no_speech: Option<u32>,
+    pub start_of_prev: u32,
+    /// Never produced (from the model's `config.json`), plus `<|notimestamps|>`.
+    pub suppress: Vec<u32>,
+    /// Not produced as the first token (a blank, end of text).
+    pub suppress_begin: Vec<u32>,
+}
+
+impl Vocab {
+    /// `multilingual`: the model's vocabulary has 51865 tokens or more
+    /// (English-only `.en` models have 51864 and take no language tokens).
+    pub fn from_tokenizer(tokenizer: &tokenizers::Tokenizer, config: &ModelConfig, multilingual: bool) -> anyhow::Result<Self> {
+        let id = |t: &str| tokenizer.token_to_id(t).ok_or_else(|| anyhow::anyhow!("the tokenizer has no {t}"));
+        let no_timestamps = id("<|notimestamps|>")?;
+        let language = if multilingual { Some((id("<|en|>")?, id("<|transcribe|>")?)) } else { None };
+        let mut suppress = config.suppress_ids.clone();
+        suppress.push(no_timestamps);
+        Ok(Self {
+            eot: id("<|endoftext|>")?,
+            sot: id("<|startoftranscript|>")?,
+            language,
+            no_timestamps,
+            timestamp_begin: no_timestamps + 1,
+            no_speech: tokenizer.token_to_id("<|nospeech|>").or_else(|| tokenizer.token_to_id("<|nocaptions|>")),
+            start_of_prev: id("<|startofprev|>")?,
+            suppress,
+            suppress_begin: config.suppress_ids_begin.clone(),
+        })
+    }
+
+    /// `<|startoftranscript|>` (+ `<|en|><|transcribe|>`).
+    pub fn sot_sequence(&self) -> Vec<u32> {
+        let mut seq = vec![self.sot];
+        if let Some((en, transcribe)) = self.language {
+            seq.extend([en, transcribe]);
+        }
+        seq
+    }
+}
+
+/// The parts of a CTranslate2 Whisper `config.json` we use.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ModelConfig {
+    #[serde(default)]
+    pub alignment_heads: Vec<(usize, usize)>,
+    #[serde(default)]
+    pub suppress_ids: Vec<u32>,
+    #[serde(default)]
+    pub suppress_ids_begin: Vec<u32>,
+}
+
+/// Thresholds of the fallback (OpenAI's defaults).
+pub const TEMPERATURES: [f64; 6] = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+pub const COMPRESSION_RATIO_THRESHOLD: f64 = 2.4;
+pub const LOGPROB_THRESHOLD: f64 = -1.0;
+pub const NO_SPEECH_THRESHOLD: f64 = 0.6;
+/// Most tokens decoded per window (half the decoder's context).
+const SAMPLE_LEN: usize = 224;
+/// The first timestamp is at most 1 s into the window (50 × 20 ms).
+const MAX_INITIAL_TIMESTAMP: u32 = 50;
+
+/// One decoding of a window.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Text and timestamp tokens, without the end of text.
+    pub tokens: Vec<u32>,
+    /// Log-probability of each token in `tokens`.
+    pub logprobs: Vec<f32>,
+    pub avg_logprob: f64,
+    pub no_speech_prob: f64,
+    pub compression_ratio: f64,
+    pub temperature: f64,
+}
+
+impl Decoded {
+    /// Whether this looks like silence rather than a failed decoding.
+    pub fn is_silence(&self) -> bool {
+        self.no_speech_prob > NO_SPEECH_THRESHOLD && self.avg_logprob < LOGPROB_THRESHOLD
+    }
+
+    fn needs_fallback(&self) -> bool {
+        !self.is_silence() && (self.compression_ratio > COMPRESSION_RATIO_THRESHOLD || self.avg_logprob < LOGPROB_THRESHOLD)
+    }
+}
+
+/// How repetitive a text is: its length over its zlib-compressed length.
+pub fn compression_ratio(text: &str) -> f64 {
+    if text.is_empty() {
+        return 0.0;
+    }
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let compressed = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).map(|v| v.len()).unwrap_or(1);
+    text.len() as f64 / compressed.max(1) as f64
+}
+
+/// Decodes a window, retrying at higher temperatures while the result
+/// repeats itself or is too unsure. `prompt` is the previous text (for
+/// continuity), already cut to fit.
+pub fn decode_with_fallback(
+    model: &Whisper,
+    state: &mut DecoderState,
+    vocab: &Vocab,
+    tokenizer: &tokenizers::Tokenizer,
+    prompt: &[u32],
+    seed: u64,
+) -> anyhow::Result<Decoded> {
+    let mut best: Option<Decoded> = None;
+    for (attempt, &temperature) in TEMPERATURES.iter().enumerate() {
+        state.rewind();
+        // Sampling without the previous text when the greedy pass failed (as OpenAI does at T > 0.5).
+        let prompt = if temperature > 0.5 { &[][..] } else { prompt };
+        let mut decoded = decode(model, state, vocab, prompt, temperature, seed + attempt as u64)?;
+        let text_tokens: Vec<u32> = decoded.tokens.iter().copied().filter(|&t| t < vocab.eot).collect();
+        let text = tokenizer.decode(&text_tokens, true).map_err(anyhow::Error::msg)?;
+        decoded.compression_ratio = compression_ratio(&text);
+        if !decoded.needs_fallback() {
+            return Ok(decoded);
+        }
+        if best.as_ref().is_none_or(|b| decoded.avg_logprob > b.avg_logprob) {
+            best = Some(decoded);
+        }
+    }
+    best.ok_or_else(|| anyhow::anyhow!("no decoding"))
+}
+
+fn log_softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = logits.iter().map(|&l| (l - max).exp()).sum();
+    let log_sum = max + sum.ln();
+    logits.iter().map(|&l| l - log_sum).collect()
+}
+
+/// Applies the suppression and timestamp rules to the logits of the next token.
+fn apply_rules(logits: &mut [f32], sampled: &[u32], vocab: &Vocab) {
+    let ts = vocab.timestamp_begin as usize;
+    for &t in &vocab.suppress {
+        if let Some(l) = logits.get_mut(t as usize) {
+            *l = f32::NEG_INFINITY;
+        }
+    }
+    if sampled.is_empty() {
+        for &t in &vocab.suppress_begin {
+            if let Some(l) = logits.get_mut(t as usize) {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+        // The window starts with a timestamp, within its first second.
+        logits[..ts].fill(f32::NEG_INFINITY);
+        let last_allowed = ts + MAX_INITIAL_TIMESTAMP as usize + 1;
+        if last_allowed < logits.len() {
+            logits[last_allowed..].fill(f32::NEG_INFINITY);
+        }
+        return;
+    }
+    let is_ts = |t: u32| t >= vocab.timestamp_begin;
+    let last_was_ts = sampled.last().is_some_and(|&t| is_ts(t));
+    let penultimate_was_ts = sampled.len() < 2 || is_ts(sampled[sampled.len() - 2]);
+    if last_was_ts {
+        if penultimate_was_ts {
+            // A pair just closed: text comes next.
+            logits[ts..].fill(f32::NEG_INFINITY);
+        } else {
+            // A segment's end: another timestamp or the end of text.
+            logits[..vocab.eot as usize].fill(f32::NEG_INFINITY);
+        }
+    }
+    // Timestamps never go back.
+    if let Some(&last_ts) = sampled.iter().rev().find(|&&t| is_ts(t)) {
+        let floor = if last_was_ts && !penultimate_was_ts { last_ts } else { last_ts + 1 } as usize;
+        let end = floor.min(logits.len());
+        logits[ts..end].fill(f32::NEG_INFINITY);
+    }
+    // When the timestamps together are likelier than any text token, take a timestamp.
+    let logprobs = log_softmax(logits);
+    let max_text = logprobs[..ts].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let ts_max = logprobs[ts..].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let ts_sum = ts_max + logprobs[ts..].iter().map(|&l| (l - ts_max).exp()).sum::<f32>().ln();
+    if ts_sum > max_text {
+        logits[..ts].fill(f32::NEG_INFINITY);
+    }
+}
+
+fn decode(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u32], temperature: f64, seed: u64) -> anyhow::Result<Decoded> {
+    let mut prefix = Vec::new();
+    if !prompt.is_empty() {
+        prefix.push(vocab.start_of_prev);
+        prefix.extend_from_slice(prompt);
+    }
+    let sot_index = prefix.len();
+    prefix.extend(vocab.sot_sequence());
+    let mut sampler = LogitsProcessor::new(seed, (temperature > 0.0).then_some(temperature), None);
+    let step = model.decode(state, &prefix, &[sot_index, prefix.len() - 1], false)?;
+    let no_speech_prob = match vocab.no_speech {
+        Some(id) => f64::from(log_softmax(&whisper::row(&step.logits, 0)?)[id as usize].exp()),
+        None => 0.0,
+    };
+    let mut logits = whisper::row(&step.logits, 1)?;
+    let mut tokens = Vec::new();
+    let mut logprobs = Vec::new();
+    let mut sum_logprob = 0.0f64;
+    let room = model.dims.n_text_ctx.saturating_sub(prefix.len()).min(SAMPLE_LEN);
+    loop {
+        apply_rules(&mut logits, &tokens, vocab);
+        let next = if temperature > 0.0 {
+            sampler.sample(&Tensor::from_slice(&logits, logits.len(), &Device::Cpu)?)?
+        } else {
+            argmax(&logits)
+        };
+        let logprob = log_softmax(&logits)[next as usize];
+        sum_logprob += f64::from(logprob);
+        if next == vocab.eot || tokens.len() + 1 >= room {
+            break;
+        }
+        tokens.push(next);
+        logprobs.push(logprob);
+        let step = model.decode(state, &[next], &[0], false)?;
+        logits = whisper::row(&step.logits, 0)?;
+    }
+    let avg_logprob = sum_logprob / (tokens.len() + 1) as f64;
+    Ok(Decoded { tokens, logprobs, avg_logprob, no_speech_prob, compression_ratio: 0.0, temperature })
+}
+
+fn argmax(values: &[f32]) -> u32 {
+    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocab {
+        Vocab {
+            eot: 10,
+            sot: 11,
+            language: None,
+            no_timestamps: 12,
+            timestamp_begin: 13,
+            no_speech: None,
+            start_of_prev: 14,
+            suppress: vec![12],
+            suppress_begin: vec![10],
+        }
+    }
+
+    #[test]
+    fn a_window_opens_with_a_timestamp_and_pairs_are_followed_by_text() {
+        let v = vocab();
+        let mut logits = vec![0.0f32; 13 + 100];
+        apply_rules(&mut logits, &[], &v);
+        assert!(logits[..13].iter().all(|l| l.is_infinite()), "text is suppressed at the start");
+        assert!(logits[13..=13 + 50].iter().all(|l| l.is_finite()));
+        assert!(logits[13 + 51..].iter().all(|l| l.is_infinite()), "no first timestamp beyond 1 s");
+
+        let mut logits = vec![0.0f32; 113];
+        apply_rules(&mut logits, &[13, 5, 20, 20], &v);
+        assert!(logits[13..].iter().all(|l| l.is_infinite()), "after a pair comes text");
+
+        let mut logits = vec![0.0f32; 113];
+        logits[10] = 10.0; // the end of text is likelier than all timestamps together
+        apply_rules(&mut logits, &[13, 5, 30], &v);
+        assert!(logits[..10].iter().all(|l| l.is_infinite()), "after a closing timestamp: timestamp or end");
+        assert!(logits[13..30].iter().all(|l| l.is_infinite()), "timestamps never go back");
+        assert!(logits[30].is_finite() && logits[10].is_finite());
+    }
+
+    #[test]
+    fn repetition_raises_the_compression_ratio() {
+        let varied = "Tell me about a time you led a project under a tight deadline and what you learned.";
+        let looped = "I think I think I think I think I think I think I think I think I think I think I think.";
+        assert!(compression_ratio(varied) < COMPRESSION_RATIO_THRESHOLD);
+        assert!(compression_ratio(looped) > COMPRESSION_RATIO_THRESHOLD);
+    }
+}

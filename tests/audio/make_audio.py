@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Speaks a known interview script into a 16 kHz mono WAV with espeak-ng
+and sox: two voices (interviewer, candidate), silences between turns, and
+the reference text beside it. Used by the speech tests and benchmarks, so
+they run on real audio whose words are known.
+
+    make_audio.py SCRIPT.json OUT.wav      writes OUT.wav and OUT.txt
+
+SCRIPT.json: {"turns": [{"speaker": "interviewer"|"candidate", "text": "...",
+"pause_after": seconds}], "repeat": n (optional: the turns n times over)}.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+VOICES = {"interviewer": ("en-us", "150"), "candidate": ("en-gb+m3", "160")}
+
+
+def speak(text, voice, speed, out):
+    subprocess.run(["espeak-ng", "-v", voice, "-s", speed, "-w", str(out), text], check=True)
+
+
+def main():
+    script_path, out_path = Path(sys.argv[1]), Path(sys.argv[2])
+    script = json.loads(script_path.read_text())
+    turns = script["turns"] * int(script.get("repeat", 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        pieces = []
+        for i, turn in enumerate(turns):
+            voice, speed = VOICES[turn["speaker"]]
+            raw = Path(tmp) / f"{i:03}.wav"
+            speak(turn["text"], voice, speed, raw)
+            norm = Path(tmp) / f"{i:03}n.wav"
+            pause = float(turn.get("pause_after", 0.4))
+            subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(norm), "pad", "0", str(pause)], check=True)
+            pieces.append(str(norm))
+        subprocess.run(["sox", *pieces, str(out_path)], check=True)
+    out_path.with_suffix(".txt").write_text(" ".join(t["text"] for t in turns) + "\n")
+
+
+if __name__ == "__main__":
+    main()
