@@ -28,7 +28,9 @@ use serde_json::Value;
 
 const FASTER_WHISPER: &str = "faster-whisper==1.2.1";
 const LLAMA_CPP: &str = "llama-cpp-python==0.3.16";
-const SCRIPTS: [&str; 2] = ["interview", "long"];
+/// Test scripts and how many times each is spoken over (the last one: about
+/// ten minutes, to show memory stays bounded however long the recording).
+const SCRIPTS: [(&str, u32); 3] = [("interview", 1), ("long", 1), ("long", 8)];
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -95,13 +97,19 @@ fn reference_python() -> PathBuf {
     python
 }
 
-fn speak(script: &str) -> (PathBuf, String) {
+fn speak(script: &str, times: u32) -> (PathBuf, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/audio");
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-audio");
     std::fs::create_dir_all(&out).unwrap();
-    let wav = out.join(format!("{script}.wav"));
+    let wav = out.join(format!("{script}-x{times}.wav"));
     if !wav.exists() {
-        let status = Command::new("python3").arg(root.join("make_audio.py")).arg(root.join(format!("{script}.json"))).arg(&wav).status().unwrap();
+        let status = Command::new("python3")
+            .arg(root.join("make_audio.py"))
+            .arg(root.join(format!("{script}.json")))
+            .arg(&wav)
+            .arg(times.to_string())
+            .status()
+            .unwrap();
         assert!(status.success(), "making audio needs espeak-ng and sox (scripts/install-audio-deps.sh)");
     }
     (wav.clone(), std::fs::read_to_string(wav.with_extension("txt")).unwrap())
@@ -126,8 +134,9 @@ fn main() {
     let python = (!skip_reference).then(reference_python);
 
     println!("figure | debrief (candle) | reference");
-    for script in SCRIPTS {
-        let (wav, reference) = speak(script);
+    for (script, times) in SCRIPTS {
+        let (wav, reference) = speak(script, times);
+        let script = if times == 1 { script.to_owned() } else { format!("{script} ×{times}") };
         let mut ours = Command::new(env!("CARGO_BIN_EXE_debrief"));
         ours.args(["transcribe", "--json", "--timing", "--model", stt.id]).arg(&wav).env("DEBRIEF_MODELS__DIR", &dir).env("RUST_LOG", "warn");
         let (stdout, stderr, peak) = run_measured(ours);

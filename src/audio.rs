@@ -25,6 +25,49 @@ pub fn read_wav_16k(path: &Path) -> anyhow::Result<Vec<f32>> {
     Ok(resample(&mono, spec.sample_rate, SPEECH_RATE))
 }
 
+/// A 16 kHz WAV file read a window at a time (memory stays bounded however
+/// long the recording): the transcriber's [`Pcm`](crate::stt::Pcm) source.
+pub struct WavPcm {
+    reader: hound::WavReader<std::io::BufReader<std::fs::File>>,
+    channels: usize,
+    frames: usize,
+    scale: Option<f32>,
+}
+
+impl WavPcm {
+    /// Opens `path` if it is a 16 kHz WAV; `None` for other rates.
+    pub fn open(path: &Path) -> anyhow::Result<Option<Self>> {
+        let reader = hound::WavReader::open(path).with_context(|| format!("cannot read {} as WAV", path.display()))?;
+        let spec = reader.spec();
+        if spec.sample_rate != SPEECH_RATE {
+            return Ok(None);
+        }
+        let scale = match spec.sample_format {
+            hound::SampleFormat::Float => None,
+            hound::SampleFormat::Int => Some(1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32),
+        };
+        Ok(Some(Self { frames: reader.duration() as usize, channels: usize::from(spec.channels), reader, scale }))
+    }
+}
+
+impl crate::stt::Pcm for WavPcm {
+    fn samples(&self) -> usize {
+        self.frames
+    }
+
+    fn read(&mut self, start: usize, len: usize) -> anyhow::Result<Vec<f32>> {
+        let start = start.min(self.frames);
+        let len = len.min(self.frames - start);
+        self.reader.seek(u32::try_from(start)?)?;
+        let wanted = len * self.channels;
+        let interleaved: Vec<f32> = match self.scale {
+            None => self.reader.samples::<f32>().take(wanted).collect::<Result<_, _>>()?,
+            Some(scale) => self.reader.samples::<i32>().take(wanted).map(|s| s.map(|v| v as f32 * scale)).collect::<Result<_, _>>()?,
+        };
+        Ok(mix_down(&interleaved, self.channels))
+    }
+}
+
 /// Averages interleaved channels into one.
 pub fn mix_down(interleaved: &[f32], channels: usize) -> Vec<f32> {
     if channels <= 1 {
@@ -81,6 +124,26 @@ mod tests {
         // 10 kHz cannot exist at 16 kHz: it must not fold back as a 6 kHz alias.
         let removed = resample(&tone(10_000.0, 22_050, 1.0), 22_050, 16_000);
         assert!(rms(&removed[1000..15_000]) < 0.05, "{}", rms(&removed));
+    }
+
+    #[test]
+    fn a_16_khz_wav_is_read_window_by_window() {
+        use crate::stt::Pcm as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.wav");
+        let spec = hound::WavSpec { channels: 2, sample_rate: SPEECH_RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+        for i in 0..1000i16 {
+            writer.write_sample(i * 10).unwrap();
+            writer.write_sample(i * 30).unwrap();
+        }
+        writer.finalize().unwrap();
+        let mut pcm = WavPcm::open(&path).unwrap().unwrap();
+        assert_eq!(pcm.samples(), 1000);
+        let window = pcm.read(500, 3).unwrap();
+        let expected: Vec<f32> = (500..503).map(|i| (i * 20) as f32 / 32768.0).collect();
+        assert_eq!(window, expected, "stereo mixed down, from the asked sample");
+        assert_eq!(pcm.read(990, 100).unwrap().len(), 10, "the end is short, not an error");
     }
 
     #[test]

@@ -93,12 +93,16 @@ fn transcribe(settings: &Settings, args: &debrief::cli::TranscribeArgs) -> anyho
     if fetched.is_err() {
         anyhow::bail!("{}", fetch::describe(&fetched, spec));
     }
-    let mut audio = debrief::audio::read_wav_16k(&args.file)?;
+    // A 16 kHz WAV is read window by window; other rates are resampled in memory first.
+    let mut audio: Box<dyn debrief::stt::Pcm> = match debrief::audio::WavPcm::open(&args.file)? {
+        Some(pcm) => Box::new(pcm),
+        None => Box::new(debrief::audio::read_wav_16k(&args.file)?),
+    };
     let whisper = LocalWhisper::load(&fetch::model_dir(&settings.models.dir, spec), spec.name)?;
     let initial_prompt = args.prompt.clone().or_else(|| spec.initial_prompt.map(str::to_owned));
     let options = Options { initial_prompt, word_timestamps: !args.no_words };
     let started = std::time::Instant::now();
-    let transcript = whisper.transcribe(&mut audio, &options, &mut |_| {})?;
+    let transcript = whisper.transcribe(audio.as_mut(), &options, &mut |_| {})?;
     if args.timing {
         let elapsed = started.elapsed().as_secs_f64();
         eprintln!(

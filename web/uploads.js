@@ -1047,6 +1047,24 @@ setInterval(() => {
   return undefined;
 }, 1000);
 
+/** Which engine will transcribe recordings (looked at again while weights are fetched). */
+async function showTranscriber() {
+  try {
+    const models = await call("GET", "/api/v1/models");
+    const engine = models?.transcription;
+    if (!engine?.name) return;
+    const line = $("transcribed-by");
+    line.textContent = engine.kind === "none"
+      ? `Transcription: ${engine.name}`
+      : `Transcribed by: ${engine.name}`;
+    line.dataset.kind = engine.kind ?? "";
+    line.hidden = false;
+    if (engine.kind === "none" && models.fetch_in_progress) setTimeout(showTranscriber, 5000);
+  } catch {
+    // Only a label; uploads work without it.
+  }
+}
+
 async function start() {
   if (!session.token) return goHome();
   try {
@@ -1056,6 +1074,7 @@ async function start() {
     if (error.status !== 401) showBanner(`Could not reach Debrief: ${describeError(error)} Reload to try again.`);
     return undefined;
   }
+  showTranscriber();
   live = connect({ onFrame, onState, onOpen });
   restoreUnfinished();
   try {

@@ -30,7 +30,9 @@ pub fn split_words(tokens: &[u32], decode: &dyn Fn(&[u32]) -> String) -> Vec<Wor
         let tokens = std::mem::take(&mut pending);
         let trimmed = piece.trim();
         let punctuation = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_punctuation());
-        let starts_word = piece.starts_with(' ') && !punctuation;
+        // Opening marks belong to the word they open (`said "Hello`).
+        let opening = !trimmed.is_empty() && trimmed.chars().all(|c| "\"'“¿([{-$".contains(c));
+        let starts_word = piece.starts_with(' ') && (!punctuation || opening);
         match words.last_mut() {
             Some(last) if !starts_word => {
                 last.text.push_str(&piece);

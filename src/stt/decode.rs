@@ -24,7 +24,7 @@ pub struct Vocab {
     pub timestamp_begin: u32,
     pub no_speech: Option<u32>,
     pub start_of_prev: u32,
-    /// Never produced (from the model's `config.json`), plus `<|notimestamps|>`.
+    /// Never produced: the config's list, `<|notimestamps|>` and the other special tokens.
     pub suppress: Vec<u32>,
     /// Not produced as the first token (a blank, end of text).
     pub suppress_begin: Vec<u32>,
@@ -37,16 +37,23 @@ impl Vocab {
         let id = |t: &str| tokenizer.token_to_id(t).ok_or_else(|| anyhow::anyhow!("the tokenizer has no {t}"));
         let no_timestamps = id("<|notimestamps|>")?;
         let language = if multilingual { Some((id("<|en|>")?, id("<|transcribe|>")?)) } else { None };
+        let sot = id("<|startoftranscript|>")?;
+        let start_of_prev = id("<|startofprev|>")?;
+        let no_speech = tokenizer.token_to_id("<|nospeech|>").or_else(|| tokenizer.token_to_id("<|nocaptions|>"));
+        // The config's list, plus the special tokens OpenAI never lets through as text.
         let mut suppress = config.suppress_ids.clone();
-        suppress.push(no_timestamps);
+        suppress.extend([no_timestamps, sot, start_of_prev]);
+        suppress.extend(language.map(|(_, transcribe)| transcribe));
+        suppress.extend(["<|translate|>", "<|startoflm|>"].iter().filter_map(|t| tokenizer.token_to_id(t)));
+        suppress.extend(no_speech);
         Ok(Self {
             eot: id("<|endoftext|>")?,
-            sot: id("<|startoftranscript|>")?,
+            sot,
             language,
             no_timestamps,
             timestamp_begin: no_timestamps + 1,
-            no_speech: tokenizer.token_to_id("<|nospeech|>").or_else(|| tokenizer.token_to_id("<|nocaptions|>")),
-            start_of_prev: id("<|startofprev|>")?,
+            no_speech,
+            start_of_prev,
             suppress,
             suppress_begin: config.suppress_ids_begin.clone(),
         })
@@ -102,7 +109,8 @@ impl Decoded {
         self.no_speech_prob > NO_SPEECH_THRESHOLD && self.avg_logprob < LOGPROB_THRESHOLD
     }
 
-    fn needs_fallback(&self) -> bool {
+    /// Whether the decoding repeats itself or is too unsure to trust.
+    pub fn needs_fallback(&self) -> bool {
         !self.is_silence() && (self.compression_ratio > COMPRESSION_RATIO_THRESHOLD || self.avg_logprob < LOGPROB_THRESHOLD)
     }
 }
@@ -128,10 +136,11 @@ pub fn decode_with_fallback(
     prompt: &[u32],
     seed: u64,
 ) -> anyhow::Result<Decoded> {
-    let mut best: Option<Decoded> = None;
+    let mut attempts: Vec<Decoded> = Vec::new();
     for (attempt, &temperature) in TEMPERATURES.iter().enumerate() {
         state.rewind();
-        // Sampling without the previous text when the greedy pass failed (as OpenAI does at T > 0.5).
+        // A window that keeps failing is often led astray by the previous
+        // text (a loop feeding itself): the hotter attempts go without it.
         let prompt = if temperature > 0.5 { &[][..] } else { prompt };
         let mut decoded = decode(model, state, vocab, prompt, temperature, seed + attempt as u64)?;
         let text_tokens: Vec<u32> = decoded.tokens.iter().copied().filter(|&t| t < vocab.eot).collect();
@@ -140,11 +149,15 @@ pub fn decode_with_fallback(
         if !decoded.needs_fallback() {
             return Ok(decoded);
         }
-        if best.as_ref().is_none_or(|b| decoded.avg_logprob > b.avg_logprob) {
-            best = Some(decoded);
-        }
+        attempts.push(decoded);
     }
-    best.ok_or_else(|| anyhow::anyhow!("no decoding"))
+    // Every attempt failed: the surest one that does not repeat itself, else the last.
+    let not_looping = attempts
+        .iter()
+        .filter(|d| d.compression_ratio <= COMPRESSION_RATIO_THRESHOLD)
+        .max_by(|a, b| a.avg_logprob.total_cmp(&b.avg_logprob))
+        .cloned();
+    not_looping.or_else(|| attempts.pop()).ok_or_else(|| anyhow::anyhow!("no decoding"))
 }
 
 fn log_softmax(logits: &[f32]) -> Vec<f32> {

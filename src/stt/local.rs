@@ -71,6 +71,17 @@ struct Split {
     open_ended: bool,
 }
 
+/// Cuts words that soaked up a pause back to a plausible length ([`align::clip_long_words`]).
+fn clip_long_words(words: &mut [TimedWord]) {
+    let tokens: Vec<WordTokens> = words.iter().map(|w| w.word.clone()).collect();
+    let mut times: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
+    align::clip_long_words(&tokens, &mut times);
+    for (word, (start, end)) in words.iter_mut().zip(times) {
+        word.start = start;
+        word.end = end;
+    }
+}
+
 /// A loaded Whisper model with its tokenizer.
 pub struct LocalWhisper {
     model: Whisper,
@@ -150,24 +161,28 @@ impl LocalWhisper {
                 } else {
                     Vec::new()
                 };
-                let mut kept = decoded.tokens.clone();
-                if cut_at_edge && words.len() >= 2 {
+                // Word timings are clipped only after the cut is decided, on the
+                // model's own times.
+                if cut_at_edge && words.len() >= 2 && words.last().is_some_and(|w| w.start >= 1.0) {
                     // The text ran into the window's edge: its last word may be cut.
                     // Leave it to the next window, which starts where it starts.
                     if let (Some(last), Some(piece)) = (words.pop(), pieces.last_mut()) {
-                        let cut = last.word.tokens.len();
-                        piece.tokens.truncate(piece.tokens.len().saturating_sub(cut));
+                        piece.tokens.truncate(piece.tokens.len().saturating_sub(last.word.tokens.len()));
                         piece.end = last.start;
-                        kept.truncate(kept.len().saturating_sub(cut));
                         advance = ((last.start * 100.0) as usize).clamp(1, window_frames);
                     }
                 }
-                if !options.word_timestamps {
+                if options.word_timestamps {
+                    clip_long_words(&mut words);
+                } else {
                     words.clear();
                 }
+                // Only what was kept conditions the next window (a dropped tail is decoded again).
+                let kept: Vec<u32> = pieces.iter().flat_map(|p| p.tokens.iter().copied()).collect();
                 self.push_segments(&mut segments, pieces, words, &decoded, offset, window_frames, duration);
                 all_tokens.extend_from_slice(&kept);
-                if decoded.temperature > 0.5 {
+                // A hot or failed decoding does not condition the next window.
+                if decoded.temperature > 0.5 || decoded.needs_fallback() {
                     prompt_since = all_tokens.len();
                 }
                 advance
@@ -234,19 +249,22 @@ impl LocalWhisper {
         }
         state.rewind();
         let step = self.model.decode(state, &sequence, &[sequence.len() - 1], true)?;
+        // The window's frames only (the rest is padding), each row
+        // renormalised over them; every row is standardised, then the rows of
+        // <|notimestamps|> and the text are kept.
         let frames = (window_frames / 2).max(1);
-        let rows = sot.len()..sequence.len() - 1;
         let mut heads = Vec::new();
         for &(layer, head) in &self.config.alignment_heads {
             let Some(weights) = step.cross_weights.get(layer) else { continue };
-            let w = weights.i(head)?.narrow(0, rows.start, rows.len())?.narrow(1, 0, frames)?;
+            let w = weights.i(head)?.narrow(1, 0, frames)?;
+            let w = w.broadcast_div(&w.sum_keepdim(1)?)?;
             heads.push(w.to_vec2::<f32>()?);
         }
         let matrix = align::alignment_matrix(&heads);
+        let matrix = &matrix[sot.len()..sequence.len() - 1];
         let decode = |ids: &[u32]| self.tokenizer.decode(ids, false).unwrap_or_default();
         let words = align::split_words(&text_tokens, &decode);
-        let mut times = align::word_times(&matrix, &words);
-        align::clip_long_words(&words, &mut times);
+        let times = align::word_times(matrix, &words);
         let mut at = 0;
         Ok(words
             .into_iter()

@@ -4,7 +4,8 @@ and sox: two voices (interviewer, candidate), silences between turns, and
 the reference text beside it. Used by the speech tests and benchmarks, so
 they run on real audio whose words are known.
 
-    make_audio.py SCRIPT.json OUT.wav      writes OUT.wav and OUT.txt
+    make_audio.py SCRIPT.json OUT.wav [N]  writes OUT.wav and OUT.txt
+                                           (N: the script N times over)
 
 SCRIPT.json: {"turns": [{"speaker": "interviewer"|"candidate", "text": "...",
 "pause_after": seconds}], "repeat": n (optional: the turns n times over)}.
@@ -26,7 +27,8 @@ def speak(text, voice, speed, out):
 def main():
     script_path, out_path = Path(sys.argv[1]), Path(sys.argv[2])
     script = json.loads(script_path.read_text())
-    turns = script["turns"] * int(script.get("repeat", 1))
+    repeat = int(sys.argv[3]) if len(sys.argv) > 3 else int(script.get("repeat", 1))
+    turns = script["turns"] * repeat
     with tempfile.TemporaryDirectory() as tmp:
         pieces = []
         for i, turn in enumerate(turns):

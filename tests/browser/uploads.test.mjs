@@ -174,6 +174,9 @@ describe("the recordings page", () => {
     await waitForListLoaded(page);
     assert.ok(await page.isVisible("#recordings-empty"), "an empty list says so");
     assert.ok(!(await page.isVisible("#transfers-section")), "no uploads yet");
+    // The test server runs no speech model: the page says so rather than pretending.
+    await page.locator("#transcribed-by").waitFor();
+    assert.equal(await page.textContent("#transcribed-by"), "Transcription: no local speech model configured");
 
     await upload(page, files.short.path, { company: "Acme Robotics", job_title: "Backend engineer", interview_type: "technical" });
     const card = page.locator("#transfers li.transfer");
