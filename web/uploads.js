@@ -1047,19 +1047,21 @@ setInterval(() => {
   return undefined;
 }, 1000);
 
-/** Which engine will transcribe recordings (looked at again while weights are fetched). */
-async function showTranscriber() {
+/** Which engines will transcribe recordings and match questions by meaning (looked at again while weights are fetched). */
+async function showEngines() {
   try {
     const models = await call("GET", "/api/v1/models");
-    const engine = models?.transcription;
-    if (!engine?.name) return;
+    const describe = (engine, ready, missing) =>
+      engine?.kind && engine.kind !== "none" ? `${ready} ${engine.name}` : `${missing} ${engine?.name ?? "unknown"}`;
     const line = $("transcribed-by");
-    line.textContent = engine.kind === "none"
-      ? `Transcription: ${engine.name}`
-      : `Transcribed by: ${engine.name}`;
-    line.dataset.kind = engine.kind ?? "";
+    line.textContent = [
+      describe(models?.transcription, "Transcribed by:", "Transcription:"),
+      describe(models?.embeddings, "Questions matched by:", "Question matching:"),
+    ].join(" · ");
+    line.dataset.kind = models?.transcription?.kind ?? "";
     line.hidden = false;
-    if (engine.kind === "none" && models.fetch_in_progress) setTimeout(showTranscriber, 5000);
+    const waiting = [models?.transcription, models?.embeddings].some((e) => e?.kind === "none");
+    if (waiting && models.fetch_in_progress) setTimeout(showEngines, 5000);
   } catch {
     // Only a label; uploads work without it.
   }
@@ -1074,7 +1076,7 @@ async function start() {
     if (error.status !== 401) showBanner(`Could not reach Debrief: ${describeError(error)} Reload to try again.`);
     return undefined;
   }
-  showTranscriber();
+  showEngines();
   live = connect({ onFrame, onState, onOpen });
   restoreUnfinished();
   try {

@@ -174,9 +174,12 @@ describe("the recordings page", () => {
     await waitForListLoaded(page);
     assert.ok(await page.isVisible("#recordings-empty"), "an empty list says so");
     assert.ok(!(await page.isVisible("#transfers-section")), "no uploads yet");
-    // The test server runs no speech model: the page says so rather than pretending.
+    // The test server runs no speech or embedding model: the page says so rather than pretending.
     await page.locator("#transcribed-by").waitFor();
-    assert.equal(await page.textContent("#transcribed-by"), "Transcription: no local speech model configured");
+    assert.equal(
+      await page.textContent("#transcribed-by"),
+      "Transcription: no local speech model configured · Question matching: no local embedding model configured",
+    );
 
     await upload(page, files.short.path, { company: "Acme Robotics", job_title: "Backend engineer", interview_type: "technical" });
     const card = page.locator("#transfers li.transfer");
