@@ -77,3 +77,13 @@ pub enum ModelKind {
     /// Sentence embeddings.
     Embed,
 }
+
+impl From<ModelKind> for crate::models::catalog::Kind {
+    fn from(kind: ModelKind) -> Self {
+        match kind {
+            ModelKind::Chat => Self::Chat,
+            ModelKind::Stt => Self::Stt,
+            ModelKind::Embed => Self::Embed,
+        }
+    }
+}

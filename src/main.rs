@@ -43,10 +43,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `debrief models fetch`: every configured offline model, or only one kind.
 fn fetch_models(settings: &Settings, only: Option<ModelKind>, quality: bool) -> anyhow::Result<()> {
     use debrief::models::{catalog, fetch, status::FetchStatus};
+    use catalog::Kind;
+    let only: Option<Kind> = only.map(Kind::from);
     let configured = [
-        (ModelKind::Chat, "models.chat", &settings.models.chat),
-        (ModelKind::Stt, "models.stt", &settings.models.stt),
-        (ModelKind::Embed, "models.embed", &settings.models.embed),
+        (Kind::Chat, "models.chat", &settings.models.chat),
+        (Kind::Stt, "models.stt", &settings.models.stt),
+        (Kind::Embed, "models.embed", &settings.models.embed),
     ];
     let mut wanted = Vec::new();
     for (kind, key, id) in configured {
@@ -59,12 +61,7 @@ fn fetch_models(settings: &Settings, only: Option<ModelKind>, quality: bool) -> 
     if quality {
         for id in catalog::QUALITY {
             let spec = catalog::find(id).ok_or_else(|| anyhow::anyhow!("unknown quality model {id}"))?;
-            let kind = match spec.kind {
-                catalog::Kind::Chat => ModelKind::Chat,
-                catalog::Kind::Stt => ModelKind::Stt,
-                catalog::Kind::Embed => ModelKind::Embed,
-            };
-            if only.is_none_or(|o| o == kind) && !wanted.iter().any(|w| w.id == spec.id) {
+            if only.is_none_or(|o| o == spec.kind) && !wanted.iter().any(|w| w.id == spec.id) {
                 wanted.push(spec);
             }
         }

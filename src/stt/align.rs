@@ -172,7 +172,7 @@ pub fn word_times(matrix: &[Vec<f32>], words: &[WordTokens]) -> Vec<(f64, f64)> 
 /// A word at a sentence's end (or start) that lasts more than twice the
 /// median word (median capped at 0.7 s) has soaked up the pause beside it:
 /// cut it to that length so the pause shows as a gap (OpenAI's heuristic).
-pub fn clip_long_words(words: &[WordTokens], times: &mut [(f64, f64)]) {
+pub fn clip_long_words(words: &[&str], times: &mut [(f64, f64)]) {
     let mut durations: Vec<f64> = times.iter().map(|(s, e)| e - s).filter(|d| *d > 0.0).collect();
     if durations.is_empty() {
         return;
@@ -180,15 +180,15 @@ pub fn clip_long_words(words: &[WordTokens], times: &mut [(f64, f64)]) {
     durations.sort_by(f64::total_cmp);
     let median = durations[durations.len() / 2].min(0.7);
     let max = median * 2.0;
-    let ends_sentence = |w: &WordTokens| w.text.trim_end().ends_with(['.', '?', '!']);
+    let ends_sentence = |w: &str| w.trim_end().ends_with(['.', '?', '!']);
     for i in 0..times.len().min(words.len()) {
         let (start, end) = times[i];
         if end - start <= max {
             continue;
         }
-        if ends_sentence(&words[i]) {
+        if ends_sentence(words[i]) {
             times[i].1 = start + max;
-        } else if i == 0 || ends_sentence(&words[i - 1]) {
+        } else if i == 0 || ends_sentence(words[i - 1]) {
             times[i].0 = end - max;
         }
     }
@@ -230,8 +230,7 @@ mod tests {
 
     #[test]
     fn a_sentence_end_that_soaked_up_a_pause_is_cut_back() {
-        let words: Vec<WordTokens> =
-            [" I", " led", " it.", " Then", " we", " won."].iter().map(|t| WordTokens { text: (*t).into(), tokens: vec![0] }).collect();
+        let words = [" I", " led", " it.", " Then", " we", " won."];
         let mut times = vec![(0.0, 0.2), (0.2, 0.5), (0.5, 2.0), (2.0, 3.2), (3.2, 3.5), (3.5, 3.8)];
         clip_long_words(&words, &mut times);
         let close = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9;

@@ -73,9 +73,9 @@ struct Split {
 
 /// Cuts words that soaked up a pause back to a plausible length ([`align::clip_long_words`]).
 fn clip_long_words(words: &mut [TimedWord]) {
-    let tokens: Vec<WordTokens> = words.iter().map(|w| w.word.clone()).collect();
+    let texts: Vec<&str> = words.iter().map(|w| w.word.text.as_str()).collect();
     let mut times: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
-    align::clip_long_words(&tokens, &mut times);
+    align::clip_long_words(&texts, &mut times);
     for (word, (start, end)) in words.iter_mut().zip(times) {
         word.start = start;
         word.end = end;
@@ -115,6 +115,11 @@ impl LocalWhisper {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How transcripts and the API name this engine: `Whisper base (local)`.
+    pub fn engine(&self) -> String {
+        format!("{} (local)", self.name)
     }
 
     fn text(&self, tokens: &[u32]) -> String {
@@ -190,7 +195,7 @@ impl LocalWhisper {
             seek += advance.max(1);
             progress((seek as f64 / total_frames as f64).min(1.0));
         }
-        Ok(Transcript { language: String::from("en"), duration_secs: duration, engine: format!("{} (local)", self.name), segments })
+        Ok(Transcript { language: String::from("en"), duration_secs: duration, engine: self.engine(), segments })
     }
 
     /// Splits a window's tokens at timestamp pairs into pieces and says how

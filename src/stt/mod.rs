@@ -62,7 +62,7 @@ impl LocalTranscriber {
 #[async_trait::async_trait]
 impl Transcriber for LocalTranscriber {
     fn engine(&self) -> String {
-        format!("{} (local)", self.whisper.name())
+        self.whisper.engine()
     }
 
     async fn transcribe(&self, mut pcm: Box<dyn Pcm>, mut options: Options, mut progress: Progress) -> Result<Transcript, SttError> {
