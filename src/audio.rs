@@ -104,6 +104,125 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
         .collect()
 }
 
+/// The streaming form of [`resample`] (same filter), for decoding long
+/// recordings without holding them: feed decoded samples with [`push`](Self::push),
+/// end with [`finish`](Self::finish). Taps are computed once per phase of the
+/// rational rate ratio (160 phases for 44.1 → 16 kHz).
+pub struct StreamResampler {
+    /// Input step per output sample is `from / to` (reduced).
+    from: u64,
+    to: u64,
+    /// Per phase: the first tap's offset from the integer input position, and the taps.
+    kernels: Vec<(i64, Vec<f32>)>,
+    /// Buffered input; `buffer[0]` is input sample number `offset`.
+    buffer: Vec<f32>,
+    offset: u64,
+    /// The next output sample's number.
+    next: u64,
+}
+
+/// More phases than this and the ratio is treated as unusual: taps are
+/// computed per output sample instead of tabled.
+const MAX_PHASES: u64 = 4096;
+
+impl StreamResampler {
+    pub fn new(from: u32, to: u32) -> Self {
+        let divisor = gcd(u64::from(from.max(1)), u64::from(to.max(1)));
+        let (from, to) = (u64::from(from.max(1)) / divisor, u64::from(to.max(1)) / divisor);
+        let mut resampler = Self { from, to, kernels: Vec::new(), buffer: Vec::new(), offset: 0, next: 0 };
+        if to <= MAX_PHASES {
+            resampler.kernels = (0..to).map(|phase| resampler.kernel(phase)).collect();
+        }
+        resampler
+    }
+
+    /// Taps for an output that falls `phase / to` of the way past an input sample.
+    fn kernel(&self, phase: u64) -> (i64, Vec<f32>) {
+        const HALF_WIDTH: f64 = 16.0;
+        let ratio = self.to as f64 / self.from as f64;
+        let cutoff = ratio.min(1.0);
+        let reach = HALF_WIDTH / cutoff;
+        let fraction = phase as f64 / self.to as f64;
+        let first = (fraction - reach).ceil() as i64;
+        let last = (fraction + reach).floor() as i64;
+        let taps = (first..=last)
+            .map(|j| {
+                let x = (j as f64 - fraction) * cutoff;
+                let sinc = if x.abs() < 1e-9 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
+                let window = 0.5 + 0.5 * (std::f64::consts::PI * x / HALF_WIDTH).cos();
+                (sinc * window * cutoff) as f32
+            })
+            .collect();
+        (first, taps)
+    }
+
+    fn output(&self, n: u64, end: Option<u64>, computed: &mut Option<(i64, Vec<f32>)>) -> Option<f32> {
+        let position = n * self.from;
+        let (base, phase) = ((position / self.to) as i64, position % self.to);
+        let (first, taps) = match self.kernels.get(phase as usize) {
+            Some(kernel) => kernel,
+            None => computed.insert(self.kernel(phase)),
+        };
+        let last = base + first + taps.len() as i64 - 1;
+        let available = (self.offset + self.buffer.len() as u64) as i64;
+        if end.is_none() && last >= available {
+            return None;
+        }
+        let mut acc = 0.0f32;
+        for (i, tap) in taps.iter().enumerate() {
+            let k = base + first + i as i64;
+            if k < 0 || k >= available {
+                continue;
+            }
+            let index = (k - self.offset as i64) as usize;
+            acc += self.buffer.get(index).copied().unwrap_or_default() * tap;
+        }
+        Some(acc)
+    }
+
+    /// Adds input and appends every output sample it completes to `out`.
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        if self.from == self.to {
+            out.extend_from_slice(input);
+            return;
+        }
+        self.buffer.extend_from_slice(input);
+        let mut computed = None;
+        while let Some(sample) = self.output(self.next, None, &mut computed) {
+            out.push(sample);
+            self.next += 1;
+        }
+        // Drop input no later output can reach.
+        let reach = self.kernels.first().map_or(64, |(first, _)| first.unsigned_abs() + 1);
+        let needed = (self.next * self.from / self.to).saturating_sub(reach);
+        if needed > self.offset {
+            let drop = ((needed - self.offset) as usize).min(self.buffer.len());
+            self.buffer.drain(..drop);
+            self.offset += drop as u64;
+        }
+    }
+
+    /// Appends the remaining output (the input's end is reached).
+    pub fn finish(&mut self, out: &mut Vec<f32>) {
+        if self.from == self.to {
+            return;
+        }
+        let total = self.offset + self.buffer.len() as u64;
+        let out_len = (total as f64 * self.to as f64 / self.from as f64).round() as u64;
+        let mut computed = None;
+        while self.next < out_len {
+            if let Some(sample) = self.output(self.next, Some(total), &mut computed) {
+                out.push(sample);
+            }
+            self.next += 1;
+        }
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +263,21 @@ mod tests {
         let expected: Vec<f32> = (500..503).map(|i| (i * 20) as f32 / 32768.0).collect();
         assert_eq!(window, expected, "stereo mixed down, from the asked sample");
         assert_eq!(pcm.read(990, 100).unwrap().len(), 10, "the end is short, not an error");
+    }
+
+    #[test]
+    fn streaming_resampling_matches_the_whole_buffer_filter() {
+        let input = tone(440.0, 44_100, 1.3);
+        let whole = resample(&input, 44_100, 16_000);
+        let mut streamed = Vec::new();
+        let mut resampler = StreamResampler::new(44_100, 16_000);
+        for chunk in input.chunks(1024) {
+            resampler.push(chunk, &mut streamed);
+        }
+        resampler.finish(&mut streamed);
+        assert_eq!(streamed.len(), whole.len());
+        let worst = streamed.iter().zip(&whole).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-3, "largest difference {worst}");
     }
 
     #[test]

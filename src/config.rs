@@ -26,6 +26,10 @@ pub struct Settings {
     pub uploads: UploadSettings,
     pub interviews: InterviewSettings,
     pub models: ModelSettings,
+    pub transcription: TranscriptionSettings,
+    pub jobs: JobSettings,
+    pub media: MediaSettings,
+    pub email: EmailSettings,
     pub log: LogSettings,
 }
 
@@ -213,6 +217,65 @@ impl InterviewSettings {
             job_description_max: self.job_description_max_chars,
         }
     }
+}
+
+/// A remote OpenAI-compatible `/v1/audio/transcriptions` endpoint; empty
+/// `base_url`: the local speech model transcribes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TranscriptionSettings {
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub model: String,
+    pub timeout_secs: u64,
+    /// Largest file sent in one request (the endpoint's upload limit).
+    pub max_upload_bytes: u64,
+    /// A segment whose mean token log-probability is below this is flagged low-confidence.
+    pub low_confidence_logprob: f64,
+}
+
+/// The background jobs that process recordings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub concurrency: usize,
+    pub lease_secs: u64,
+    pub max_attempts: u32,
+    pub backoff_base_secs: u64,
+    pub poll_interval_ms: u64,
+    /// Shortest gap between two live progress pushes of one job.
+    pub progress_interval_ms: u64,
+    /// Real-time factor assumed for the ETA before the engine has been measured.
+    pub assumed_rtf: f64,
+}
+
+impl JobSettings {
+    pub fn actor_config(&self) -> actors::jobs::JobConfig {
+        actors::jobs::JobConfig {
+            concurrency: self.concurrency.max(1),
+            lease: Duration::from_secs(self.lease_secs.max(1)),
+            max_attempts: self.max_attempts.max(1),
+            backoff_base: Duration::from_secs(self.backoff_base_secs),
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(50)),
+        }
+    }
+}
+
+/// Decoding recordings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MediaSettings {
+    /// Longest recording analysed, in seconds.
+    pub max_duration_secs: u64,
+}
+
+/// Email notifications over SMTP; empty `smtp_url`: no email.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    /// `smtp://host:port` (plain, for a local relay), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`, with `user:password@` when needed.
+    pub smtp_url: SecretString,
+    pub from: String,
+    /// The address links in emails point to (`https://debrief.example.com`).
+    pub public_url: String,
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -33,6 +33,12 @@ pub trait FileStore: Send + Sync + 'static {
 
     /// The stored size of `key`, `None` when it does not exist.
     async fn size(&self, key: &str) -> anyhow::Result<Option<u64>>;
+
+    /// A path on this node where `key` can be read (and written) as a plain
+    /// file, for the decoders that need one (they seek). Its folder exists.
+    /// A local directory hands out the object's own file; an object store
+    /// would keep a local working copy.
+    async fn local_path(&self, key: &str) -> anyhow::Result<PathBuf>;
 }
 
 /// Appends to one object, in order.
@@ -70,6 +76,14 @@ impl LocalDir {
 
 #[async_trait]
 impl FileStore for LocalDir {
+    async fn local_path(&self, key: &str) -> anyhow::Result<PathBuf> {
+        let path = self.path(key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.context("failed to create a storage folder")?;
+        }
+        Ok(path)
+    }
+
     async fn append_at(&self, key: &str, offset: u64) -> anyhow::Result<Box<dyn Appender>> {
         let path = self.path(key)?;
         let file = tokio::task::spawn_blocking(move || open_for_append(&path, offset)).await??;

@@ -11,8 +11,14 @@
 //! - [`llm`]: chat models behind the actors' port (async-openai, local candle model, rule-based fallback).
 //! - [`stt`]: speech to text: the `Transcriber` port and the local Whisper engine;
 //!   [`audio`]: WAV reading and resampling to 16 kHz.
+//! - [`media`]: decoding a recording's audio track to 16 kHz mono WAV.
+//! - [`pipeline`]: a recording's job, stage by stage (decode, transcribe,
+//!   analyse, notify), run by the actors' `JobSupervisor`.
+//! - [`analysis`]: the deterministic analytics of a timed transcript.
+//! - [`notify`]: in-app notifications and email (SMTP).
 //! - [`embed`]: sentence embeddings: the `Embedder` port and local MiniLM.
 //! - [`models`]: offline model weights: the pinned catalogue, `models fetch`, fetch progress.
+//! - [`transcript_formats`]: transcript downloads (txt, srt, vtt) and search.
 //! - [`tus`]: the tus 1.0.0 upload server at `/files/`.
 //! - [`files`]: the file-store port and its local-directory implementation.
 //! - [`error`]: `ApiError`, the single mapping from failures to HTTP.
@@ -22,6 +28,7 @@
 //! The actors (WebSocket sessions, the Hub) live in the `debrief-actors`
 //! crate; wire types in `debrief-protocol`.
 
+pub mod analysis;
 pub mod audio;
 pub mod auth;
 pub mod cli;
@@ -32,10 +39,14 @@ pub mod events;
 pub mod files;
 pub mod http;
 pub mod llm;
+pub mod media;
 pub mod models;
+pub mod notify;
+pub mod pipeline;
 pub mod startup;
 pub mod store;
 pub mod stt;
 pub mod telemetry;
+pub mod transcript_formats;
 pub mod tus;
 pub mod upload_client;

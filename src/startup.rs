@@ -11,6 +11,7 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use actors::chat::{ChatConfig, Chats};
 use actors::chat_ports::ChatModel;
+use actors::jobs::JobSupervisor;
 use actors::upload::Uploads;
 use actors::{Hub, SessionDeps};
 use anyhow::Context as _;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub session_deps: SessionDeps,
     pub events: Events,
     pub uploads: Addr<Uploads>,
+    /// Runs recording jobs (wake it when one is queued, cancel on delete).
+    pub jobs: Addr<JobSupervisor>,
     pub files: Arc<dyn FileStore>,
     pub passwords: PasswordHasher,
     pub limiter: Arc<LoginLimiter>,
@@ -85,6 +88,8 @@ impl Application {
         let events = Events::new(store.clone(), hub.clone());
         let uploads = Uploads::new(hub.clone(), Arc::new(events.clone()), settings.uploads.actor_config()).start();
         let files: Arc<dyn FileStore> = Arc::new(LocalDir::new(&settings.storage.dir)?);
+        let settings = Arc::new(settings);
+        let jobs = start_jobs(&settings, &store, &files, &events, &hub, &chat_choice, &local_engines)?;
         let auth = &settings.auth;
         let state = web::Data::new(AppState {
             passwords: PasswordHasher::new(auth.argon2_memory_kib, auth.argon2_iterations)?,
@@ -94,6 +99,7 @@ impl Application {
             )),
             events,
             uploads,
+            jobs,
             files,
             chats,
             chat_model,
@@ -102,7 +108,7 @@ impl Application {
             local_engines,
             chat_config,
             session_deps,
-            settings: Arc::new(settings),
+            settings,
             store,
             hub,
             metrics,
@@ -150,12 +156,51 @@ impl Application {
         let housekeeping = actix_rt::spawn(housekeeping(self.state.clone()));
         let sweeper = actix_rt::spawn(sweep_uploads(self.state.clone()));
         self.server.await.context("the HTTP server failed")?;
+        // Hand running jobs back to the queue so a restart takes them up at once.
+        if let Err(error) = self.state.jobs.send(actors::jobs::Shutdown).await {
+            tracing::warn!(%error, "stopping the jobs failed");
+        }
         housekeeping.abort();
         sweeper.abort();
         tracing::info!("stopped accepting connections; closing the database");
         drop(self.state);
         Ok(())
     }
+}
+
+/// The recording pipeline and the supervisor that runs it.
+fn start_jobs(
+    settings: &Arc<Settings>,
+    store: &Store,
+    files: &Arc<dyn FileStore>,
+    events: &Events,
+    hub: &Addr<Hub>,
+    chat_choice: &crate::llm::ChatChoice,
+    local_engines: &crate::models::loader::LocalEngines,
+) -> anyhow::Result<Addr<JobSupervisor>> {
+    use crate::pipeline::{Pipeline, SpeechEngine};
+    let speech = if settings.transcription.base_url.trim().is_empty() {
+        SpeechEngine::Local { engines: local_engines.clone(), model: settings.models.stt.clone() }
+    } else {
+        SpeechEngine::Remote(Arc::new(crate::stt::remote::RemoteTranscriber::new(&settings.transcription)))
+    };
+    // Judgement comes from a configured endpoint only (the small local models would guess).
+    let judge = match chat_choice {
+        crate::llm::ChatChoice::Remote(model) => Some(Arc::clone(model)),
+        crate::llm::ChatChoice::Offline(_) => None,
+    };
+    let notifier = crate::notify::Notifier::new(store.clone(), events.clone(), &settings.email)?;
+    let pipeline = Pipeline::new(
+        store.clone(),
+        Arc::clone(files),
+        events.clone(),
+        hub.clone(),
+        notifier,
+        speech,
+        judge,
+        Arc::clone(settings),
+    );
+    Ok(JobSupervisor::new(Arc::new(store.clone()), Arc::new(pipeline), settings.jobs.actor_config()).start())
 }
 
 /// Periodic chores: purge expired credentials, forget idle rate-limit keys,

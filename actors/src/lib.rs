@@ -10,11 +10,14 @@
 //!   and store they need, [`context`] builds what the model sees.
 //! - [`upload`]: the `Uploads` registry and one `Upload` actor per tus upload
 //!   with bytes flowing (lock, hash, throughput, progress pushes).
+//! - [`jobs`]: the `JobSupervisor` and one `Job` actor per running background
+//!   job (durable queue with leases, retries with backoff, dead letters).
 
 pub mod chat;
 pub mod chat_ports;
 pub mod context;
 pub mod hub;
+pub mod jobs;
 pub mod ports;
 pub mod session;
 pub mod upload;

@@ -109,8 +109,83 @@ pub struct Interview {
     #[serde(flatten)]
     pub context: InterviewContext,
     pub recording: RecordingInfo,
+    /// Length of the recording's audio in seconds, once decoded.
+    #[serde(default)]
+    pub duration_secs: Option<f64>,
+    /// Why processing failed, in words for the user (set with status `failed`).
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// Where processing is, while it runs (absent otherwise).
+    #[serde(default)]
+    pub progress: Option<StageProgress>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A stage of processing a recording, finer than the interview's status.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Waiting for a worker (or for the next attempt).
+    Queued,
+    /// Reading the container and decoding the audio track to 16 kHz mono.
+    Decoding,
+    Transcribing,
+    Analyzing,
+    /// Storing the in-app notification and sending the email.
+    Notifying,
+    Completed,
+    Failed,
+}
+
+impl Stage {
+    /// The interview status a stage shows as.
+    pub fn status(self) -> InterviewStatus {
+        match self {
+            Self::Queued => InterviewStatus::Uploaded,
+            Self::Decoding | Self::Transcribing => InterviewStatus::Transcribing,
+            Self::Analyzing | Self::Notifying => InterviewStatus::Analyzing,
+            Self::Completed => InterviewStatus::Completed,
+            Self::Failed => InterviewStatus::Failed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Decoding => "decoding",
+            Self::Transcribing => "transcribing",
+            Self::Analyzing => "analyzing",
+            Self::Notifying => "notifying",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// How far the current stage has come.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct StageProgress {
+    pub stage: Stage,
+    /// Share of the stage done, 0 to 1.
+    pub progress: f64,
+    /// Estimated seconds until the whole job is done (from the recording's
+    /// duration and the engine's measured speed); absent when unknown.
+    pub eta_secs: Option<f64>,
+}
+
+/// The `interview.status` push: stage changes are durable events (replayed
+/// after a reconnect, with `seq`); progress within a stage is live only.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct InterviewStatusPush {
+    pub interview_id: String,
+    pub status: InterviewStatus,
+    pub stage: Stage,
+    pub progress: f64,
+    pub eta_secs: Option<f64>,
+    /// Set when `status` is `failed`: what went wrong, for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A page of interviews, newest first.

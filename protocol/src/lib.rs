@@ -7,13 +7,18 @@
 //!   parsed newtypes ([`account::Email`], [`account::Password`], [`account::DisplayName`]).
 //! - [`chat`]: conversations, messages and the idempotency key of a send.
 //! - [`interview`]: recorded interviews, their context and upload pushes.
+//! - [`notification`]: in-app notifications (stored, pushed, marked read).
 //! - [`transcript`]: what speech-to-text makes of a recording (segments, words, timings).
+//! - [`analysis`]: what Debrief makes of a transcript (speech, structure, tone, score,
+//!   recommendations).
 //! - [`ws`]: WebSocket frames, client to server ([`ws::ClientFrame`]) and back
 //!   ([`ws::ServerFrame`]), and durable events ([`ws::EventFrame`]).
 
 pub mod account;
+pub mod analysis;
 pub mod chat;
 pub mod error;
 pub mod interview;
+pub mod notification;
 pub mod transcript;
 pub mod ws;

@@ -158,6 +158,10 @@ pub enum ServerFrame {
     /// bytes flow; not replayed: the next one supersedes it).
     #[serde(rename = "upload.progress")]
     UploadProgress(crate::interview::UploadProgress),
+    /// Progress within a processing stage (live only; stage changes come as
+    /// durable `interview.status` events with a `seq`).
+    #[serde(rename = "interview.status")]
+    InterviewStatus(crate::interview::InterviewStatusPush),
 }
 
 impl ServerFrame {

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, conversations, health, interviews, metrics, models, ws};
+use super::{accounts, conversations, health, interviews, metrics, models, notifications, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,8 @@ use super::{accounts, conversations, health, interviews, metrics, models, ws};
         models::models,
         interviews::list_interviews, interviews::get_interview,
         interviews::update_interview, interviews::delete_interview,
+        interviews::get_transcript, interviews::get_analysis, interviews::reanalyse,
+        notifications::list_notifications, notifications::mark_read,
         ws::socket,
     ),
     components(schemas(protocol::error::ErrorBody, protocol::ws::ServerFrame)),

@@ -2,7 +2,7 @@
 //! locking by `version`), delete (with the recording). Recordings arrive
 //! through tus at `/files/`; each upload is an interview from its creation.
 
-use actix_web::{HttpResponse, delete, get, patch, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use protocol::error::ErrorBody;
 use protocol::interview::{Interview, InterviewPage, UpdateInterviewRequest};
 use serde::Deserialize;
@@ -14,15 +14,21 @@ use crate::startup::AppState;
 use crate::store::interviews::EditRefused;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list_interviews).service(get_interview).service(update_interview).service(delete_interview);
+    cfg.service(list_interviews)
+        .service(get_interview)
+        .service(update_interview)
+        .service(delete_interview)
+        .service(get_transcript)
+        .service(get_analysis)
+        .service(reanalyse);
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// From a previous page's `next_cursor`.
-    cursor: Option<String>,
+    pub cursor: Option<String>,
     /// Page size (default 20, at most `interviews.max_page_size`).
-    limit: Option<usize>,
+    pub limit: Option<usize>,
 }
 
 /// The user's interviews, newest first, with their status.
@@ -113,6 +119,8 @@ pub async fn delete_interview(
     auth: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    // Stop its job first (on this node; elsewhere the lost lease stops it).
+    state.jobs.do_send(actors::jobs::Cancel { interview_id: id.to_string() });
     let deleted = state.store.delete_interview(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("interview"))?;
     for upload_id in deleted.upload_ids {
         state.uploads.do_send(actors::upload::Forget { upload_id });
@@ -121,4 +129,111 @@ pub async fn delete_interview(
         state.files.delete(key).await?;
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TranscriptQuery {
+    /// `json` (default), `txt`, `srt` or `vtt`.
+    format: Option<String>,
+    /// Only the segments containing every word of this text (case-insensitive).
+    q: Option<String>,
+}
+
+/// The recording's transcript, with timestamps, as JSON, text or subtitles;
+/// `q` narrows it to the matching segments. 409 `transcript_not_ready` until
+/// transcription has finished.
+#[utoipa::path(
+    tag = "interviews",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "interview id"), TranscriptQuery),
+    responses(
+        (status = 200, body = protocol::transcript::Transcript, description = "JSON, or text/plain, application/x-subrip, text/vtt"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)
+    )
+)]
+#[get("/api/v1/interviews/{id}/transcript")]
+pub async fn get_transcript(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<TranscriptQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::transcript_formats::{Format, render, search};
+    let format = match query.format.as_deref() {
+        None => Format::Json,
+        Some(raw) => Format::parse(raw)
+            .ok_or_else(|| ApiError::BadRequest(format!("format must be json, txt, srt or vtt, not {raw:?}")))?,
+    };
+    let interview = state.store.interview(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("interview"))?;
+    let mut transcript = state.store.transcript(&auth.user_id, &id).await?.ok_or_else(|| ApiError::Conflict {
+        code: "transcript_not_ready",
+        message: format!("the recording has no transcript yet (status: {})", interview.status.as_str()),
+    })?;
+    if let Some(q) = query.q.as_deref() {
+        search(&mut transcript, q);
+    }
+    let name = interview.recording.filename.as_deref().and_then(|f| f.rsplit_once('.').map(|(stem, _)| stem)).unwrap_or("transcript");
+    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ')).collect();
+    let disposition = format!("inline; filename=\"{}.{}\"", if safe.is_empty() { "transcript" } else { &safe }, format.extension());
+    let body = match format {
+        Format::Json => serde_json::to_string(&transcript).map_err(anyhow::Error::from)?,
+        other => render(&transcript, other),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(("Content-Disposition", disposition))
+        .body(body))
+}
+
+/// The recording's analysis: speech, structure (STAR), tone, score,
+/// recommendations, and what is missing (`missing`) when the model failed.
+/// 409 `analysis_not_ready` until the analysis stage has run.
+#[utoipa::path(
+    tag = "interviews",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "interview id")),
+    responses(
+        (status = 200, body = protocol::analysis::Analysis), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)
+    )
+)]
+#[get("/api/v1/interviews/{id}/analysis")]
+pub async fn get_analysis(state: web::Data<AppState>, auth: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let interview = state.store.interview(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("interview"))?;
+    let (analysis, _) = state.store.analysis(&auth.user_id, &id).await?.ok_or_else(|| ApiError::Conflict {
+        code: "analysis_not_ready",
+        message: format!("the recording has not been analysed yet (status: {})", interview.status.as_str()),
+    })?;
+    Ok(HttpResponse::Ok().json(analysis))
+}
+
+/// Analyses the recording again (the transcript is kept; the analysis and its
+/// notification are made anew). 202 with the interview; 409 `job_in_progress`
+/// while it is being processed, `not_uploaded` before the upload finished.
+#[utoipa::path(
+    tag = "interviews",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "interview id")),
+    responses(
+        (status = 202, body = Interview), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)
+    )
+)]
+#[post("/api/v1/interviews/{id}/analyze")]
+pub async fn reanalyse(state: web::Data<AppState>, auth: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    use crate::store::jobs::RequeueRefused;
+    state.store.interview(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("interview"))?;
+    match state.store.requeue_job(&auth.user_id, &id).await? {
+        Ok(()) => {}
+        Err(RequeueRefused::Busy) => {
+            return Err(ApiError::Conflict { code: "job_in_progress", message: "the recording is being processed already".into() });
+        }
+        Err(RequeueRefused::NoRecording) => {
+            return Err(ApiError::Conflict { code: "not_uploaded", message: "the recording has not finished uploading".into() });
+        }
+    }
+    state.jobs.do_send(actors::jobs::Wake);
+    let interview = state.store.interview(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("interview"))?;
+    Ok(HttpResponse::Accepted().json(interview))
 }

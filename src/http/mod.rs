@@ -8,6 +8,7 @@ pub mod health;
 pub mod interviews;
 pub mod metrics;
 pub mod models;
+pub mod notifications;
 pub mod pagination;
 pub mod web;
 pub mod ws;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     conversations::configure(cfg);
     models::configure(cfg);
     interviews::configure(cfg);
+    notifications::configure(cfg);
     crate::tus::configure(cfg);
     ws::configure(cfg);
     web::configure(cfg);

@@ -10,7 +10,7 @@ use rust_embed::RustEmbed;
 struct Assets;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(index).service(interview).service(uploads).service(asset);
+    cfg.service(index).service(interview).service(uploads).service(recording).service(asset);
 }
 
 /// An embedded file as a response, 404 (JSON) if there is none.
@@ -36,6 +36,12 @@ async fn index() -> HttpResponse {
 #[get("/interview")]
 async fn interview() -> HttpResponse {
     embedded("interview.html")
+}
+
+/// One recording: live processing status, then transcript and analysis.
+#[get("/interviews/{id}")]
+async fn recording() -> HttpResponse {
+    embedded("recording.html")
 }
 
 /// Recording uploads (tus) with live progress, and the list of recordings.

@@ -99,6 +99,9 @@ impl OpenAiChat {
             model: self.model.clone(),
             messages,
             max_tokens: Some(max_tokens),
+            // Said explicitly: with async-openai's `byot` feature (used for
+            // transcription) `create_stream` no longer sets it.
+            stream: Some(true),
             ..Default::default()
         }
     }

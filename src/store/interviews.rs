@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use protocol::interview::{Interview, InterviewContext, InterviewStatus, InterviewType, RecordingInfo};
+use protocol::interview::{Interview, InterviewContext, InterviewStatus, InterviewType, RecordingInfo, Stage, StageProgress};
 use surrealdb::types::SurrealValue;
 
 use super::uploads::interview_record;
@@ -27,8 +27,20 @@ struct InterviewRow {
     sha256: Option<String>,
     upload_id: Option<String>,
     upload_offset: Option<i64>,
+    duration_secs: Option<f64>,
+    failure_reason: Option<String>,
+    stage: Option<String>,
+    stage_progress: Option<f64>,
+    eta_secs: Option<f64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+/// A stored stage, when it is one still under way.
+fn running_stage(stage: Option<&str>) -> Option<Stage> {
+    [Stage::Queued, Stage::Decoding, Stage::Transcribing, Stage::Analyzing, Stage::Notifying]
+        .into_iter()
+        .find(|s| Some(s.as_str()) == stage)
 }
 
 fn unsigned(value: i64) -> u64 {
@@ -62,6 +74,13 @@ impl From<InterviewRow> for Interview {
                 sha256: row.sha256,
                 upload_id: row.upload_id,
             },
+            duration_secs: row.duration_secs,
+            failure_reason: row.failure_reason,
+            progress: running_stage(row.stage.as_deref()).map(|stage| StageProgress {
+                stage,
+                progress: row.stage_progress.unwrap_or_default(),
+                eta_secs: row.eta_secs,
+            }),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -71,7 +90,7 @@ impl From<InterviewRow> for Interview {
 const INTERVIEW_FIELDS: &str = "record::id(id) AS id, status, version, company, job_title, interview_type, \
      notes, job_description, filename, filetype, size_bytes, sha256, \
      (IF upload != NONE THEN record::id(upload) END) AS upload_id, upload.offset AS upload_offset, \
-     created_at, updated_at";
+     duration_secs, failure_reason, stage, stage_progress, eta_secs, created_at, updated_at";
 
 /// Why an edit did not apply.
 #[derive(Debug)]
@@ -174,13 +193,18 @@ impl Store {
             .query(
                 "BEGIN TRANSACTION;
                  LET $found = (SELECT VALUE file_key FROM ONLY $interview WHERE owner = $owner);
+                 LET $audio = (SELECT VALUE audio.key FROM ONLY $interview WHERE owner = $owner);
                  LET $exists = (SELECT VALUE id FROM ONLY $interview WHERE owner = $owner) != NONE;
                  LET $uploads = (SELECT record::id(id) AS id, file_key FROM upload
                      WHERE owner = $owner AND interview = $interview);
                  DELETE upload WHERE owner = $owner AND interview = $interview;
+                 DELETE job WHERE owner = $owner AND interview = $interview;
+                 DELETE type::record('transcript', record::id($interview)) WHERE owner = $owner;
+                 DELETE type::record('analysis', record::id($interview)) WHERE owner = $owner;
+                 DELETE notification WHERE owner = $owner AND interview_id = record::id($interview);
                  DELETE $interview WHERE owner = $owner;
                  RETURN IF $exists THEN {
-                     file_keys: array::distinct(array::concat([$found], $uploads.file_key)).filter(|$k| $k != NONE),
+                     file_keys: array::distinct(array::concat([$found, $audio], $uploads.file_key)).filter(|$k| $k != NONE),
                      upload_ids: $uploads.id
                  } END;
                  COMMIT TRANSACTION;",

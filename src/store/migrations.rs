@@ -120,6 +120,58 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE INDEX IF NOT EXISTS upload_owner ON upload FIELDS owner;
         DEFINE INDEX IF NOT EXISTS upload_expires ON upload FIELDS completed, expires_at;
     "#,
+}, Migration {
+    version: 4,
+    name: "analysis jobs, transcripts, analyses and notifications",
+    statements: r#"
+        DEFINE FIELD IF NOT EXISTS duration_secs ON interview TYPE option<float>;
+        DEFINE FIELD IF NOT EXISTS failure_reason ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS stage ON interview TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS stage_progress ON interview TYPE option<float>;
+        DEFINE FIELD IF NOT EXISTS eta_secs ON interview TYPE option<float>;
+        DEFINE FIELD IF NOT EXISTS audio ON interview TYPE option<object> FLEXIBLE;
+
+        DEFINE TABLE IF NOT EXISTS job SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON job TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS interview ON job TYPE record<interview>;
+        DEFINE FIELD IF NOT EXISTS state ON job TYPE string ASSERT $value IN ["queued", "running", "done", "dead"];
+        DEFINE FIELD IF NOT EXISTS run ON job TYPE int;
+        DEFINE FIELD IF NOT EXISTS attempts ON job TYPE int;
+        DEFINE FIELD IF NOT EXISTS run_after ON job TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS lease_owner ON job TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS lease_until ON job TYPE option<datetime>;
+        DEFINE FIELD IF NOT EXISTS last_error ON job TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS created_at ON job TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS updated_at ON job TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS job_state_due ON job FIELDS state, run_after;
+        DEFINE INDEX IF NOT EXISTS job_owner ON job FIELDS owner;
+
+        DEFINE TABLE IF NOT EXISTS transcript SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON transcript TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS engine ON transcript TYPE string;
+        DEFINE FIELD IF NOT EXISTS body ON transcript TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON transcript TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS transcript_owner ON transcript FIELDS owner;
+
+        DEFINE TABLE IF NOT EXISTS analysis SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON analysis TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS run ON analysis TYPE int;
+        DEFINE FIELD IF NOT EXISTS body ON analysis TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON analysis TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS analysis_owner ON analysis FIELDS owner;
+
+        DEFINE TABLE IF NOT EXISTS notification SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON notification TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS kind ON notification TYPE string;
+        DEFINE FIELD IF NOT EXISTS title ON notification TYPE string;
+        DEFINE FIELD IF NOT EXISTS body ON notification TYPE string;
+        DEFINE FIELD IF NOT EXISTS interview_id ON notification TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS read ON notification TYPE bool;
+        DEFINE FIELD IF NOT EXISTS pushed ON notification TYPE bool;
+        DEFINE FIELD IF NOT EXISTS email ON notification TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON notification TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS notification_owner_created ON notification FIELDS owner, created_at;
+    "#,
 }];
 
 #[derive(SurrealValue)]

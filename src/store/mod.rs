@@ -8,7 +8,9 @@
 pub mod chat;
 pub mod events;
 pub mod interviews;
+pub mod jobs;
 pub mod migrations;
+pub mod results;
 pub mod tickets;
 pub mod tokens;
 pub mod uploads;

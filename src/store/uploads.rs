@@ -283,6 +283,10 @@ impl Store {
                  file_key = $file_key, version += 1, updated_at = time::now()
                  WHERE owner = $owner RETURN NONE;
              UPDATE $upload SET completed = true, offset = $size WHERE owner = $owner RETURN NONE;
+             UPSERT type::record('job', record::id($interview)) SET owner = $owner, interview = $interview,
+                 state = 'queued', run = 1, attempts = 0, run_after = time::now(), lease_owner = NONE,
+                 lease_until = NONE, created_at = time::now(), updated_at = time::now() RETURN NONE;
+             UPDATE $interview SET stage = 'queued', stage_progress = 0.0 WHERE owner = $owner RETURN NONE;
              COMMIT TRANSACTION;"
         };
         self.db()

@@ -114,6 +114,10 @@ impl Store {
             .query(
                 "BEGIN TRANSACTION;
                  DELETE upload WHERE owner = $user;
+                 DELETE job WHERE owner = $user;
+                 DELETE transcript WHERE owner = $user;
+                 DELETE analysis WHERE owner = $user;
+                 DELETE notification WHERE owner = $user;
                  DELETE interview WHERE owner = $user;
                  DELETE message WHERE owner = $user;
                  DELETE conversation WHERE owner = $user;

@@ -7,6 +7,7 @@
 //! - [`decode`]: one window: timestamp rules, temperature fallback, no-speech.
 //! - [`align`]: word timestamps by dynamic time warping over cross-attention.
 //! - [`local`]: the window loop that makes a [`Transcript`].
+//! - [`remote`]: an OpenAI-compatible `/audio/transcriptions` endpoint.
 //! - [`wer`]: word error rate, to score transcripts of scripted audio.
 
 pub mod align;
@@ -14,6 +15,7 @@ pub mod ct2;
 pub mod decode;
 pub mod local;
 pub mod mel;
+pub mod remote;
 pub mod wer;
 pub mod whisper;
 
@@ -33,6 +35,8 @@ pub enum SttError {
     Unavailable(String),
     #[error("transcription failed: {0:#}")]
     Engine(#[from] anyhow::Error),
+    #[error("the transcription service failed: {0}")]
+    Remote(String),
 }
 
 /// Turns 16 kHz mono audio into a transcript.

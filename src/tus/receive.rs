@@ -208,6 +208,9 @@ async fn receive_body(
     if duplicate_of.is_some() {
         state.files.delete(&finished.file_key).await?;
         metrics::counter!("debrief_uploads_deduplicated_total").increment(1);
+    } else {
+        // Its job was queued with the completion: start it now rather than at the next poll.
+        state.jobs.do_send(actors::jobs::Wake);
     }
     let interview_id = duplicate_of.unwrap_or_else(|| finished.interview_id.clone());
     let completed = UploadCompleted {

@@ -1,6 +1,8 @@
 //! A real HTTP fake of the OpenAI chat completions API: it streams Server-Sent
 //! Events exactly as the API does, answers errors on demand, can pause a reply
 //! halfway until the test releases it, and records every request it received.
+//! It also answers `/v1/audio/transcriptions` (multipart in, `verbose_json`
+//! out) with a transcript the test sets, optionally held until released.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,11 @@ pub enum Step {
 struct State {
     script: Mutex<VecDeque<Step>>,
     requests: Mutex<Vec<Value>>,
+    /// The `verbose_json` body of every transcription answer.
+    transcript: Mutex<Option<Value>>,
+    /// When set, transcription requests wait for it before answering.
+    transcription_gate: Mutex<Option<Arc<Notify>>>,
+    transcription_requests: Mutex<usize>,
 }
 
 pub struct FakeOpenAi {
@@ -40,7 +47,10 @@ impl FakeOpenAi {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
+                // Recordings are sent whole (tens of MB at most in tests).
+                .app_data(web::PayloadConfig::new(64 << 20))
                 .route("/v1/chat/completions", web::post().to(completions))
+                .route("/v1/audio/transcriptions", web::post().to(transcriptions))
         })
         .workers(1)
         .disable_signals()
@@ -60,6 +70,45 @@ impl FakeOpenAi {
     /// Every request body received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.state.requests.lock().unwrap().clone()
+    }
+
+    /// What transcription requests are answered with (OpenAI's `verbose_json`).
+    pub fn transcribe_as(&self, verbose_json: Value) -> &Self {
+        *self.state.transcript.lock().unwrap() = Some(verbose_json);
+        self
+    }
+
+    /// Holds transcription answers until `gate` is notified.
+    pub fn hold_transcriptions(&self, gate: Arc<Notify>) -> &Self {
+        *self.state.transcription_gate.lock().unwrap() = Some(gate);
+        self
+    }
+
+    /// Stops holding: held requests are answered, later ones at once.
+    pub fn release_transcriptions(&self) {
+        if let Some(gate) = self.state.transcription_gate.lock().unwrap().take() {
+            gate.notify_waiters();
+        }
+    }
+
+    /// How many transcription requests arrived (answered or not).
+    pub fn transcription_requests(&self) -> usize {
+        *self.state.transcription_requests.lock().unwrap()
+    }
+}
+
+async fn transcriptions(state: web::Data<State>, body: Bytes) -> HttpResponse {
+    *state.transcription_requests.lock().unwrap() += 1;
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("name=\"file\""), "the audio is sent as the multipart field `file`");
+    assert!(text.contains("verbose_json"), "Debrief asks for timestamps");
+    let gate = state.transcription_gate.lock().unwrap().clone();
+    if let Some(gate) = gate {
+        gate.notified().await;
+    }
+    match state.transcript.lock().unwrap().clone() {
+        Some(transcript) => HttpResponse::Ok().json(transcript),
+        None => HttpResponse::InternalServerError().json(json!({"error": {"message": "no transcript set", "type": "fake"}})),
     }
 }
 

@@ -5,12 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod analysis;
 mod chat;
 mod fake_openai;
 mod helpers;
 mod models;
 mod operations;
 mod restart;
+mod smtp_sink;
 mod speech;
 mod uploads;
 mod websocket;

@@ -173,9 +173,50 @@ async fn an_upload_survives_a_killed_server_and_resumes_to_a_byte_identical_file
         .json()
         .await
         .unwrap();
-    assert_eq!(interview["status"], "uploaded");
+    // Finished: its analysis job has started (and fails: nothing transcribes here).
+    assert_ne!(interview["status"], "uploading");
     assert_eq!(interview["recording"]["sha256"], sha256_hex(&file), "the hash is recomputed over the stored bytes");
     let stored = second.app.storage_dir.join(&user.id).join(location.trim_start_matches("/files/"));
     assert_eq!(std::fs::read(stored).unwrap(), file, "byte-identical after the crash");
     assert!(second.terminate().success());
+}
+
+#[actix_web::test]
+async fn a_job_killed_mid_transcription_completes_after_restart_with_one_analysis_and_one_notification() {
+    use crate::analysis::{finished, quiet_wav, replayed_events, upload, verbose_json};
+    let fake = crate::fake_openai::FakeOpenAi::start();
+    fake.transcribe_as(verbose_json());
+    fake.hold_transcriptions(std::sync::Arc::new(tokio::sync::Notify::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db");
+    let env = [
+        ("DEBRIEF_TRANSCRIPTION__BASE_URL", fake.base_url.as_str()),
+        ("DEBRIEF_JOBS__LEASE_SECS", "2"),
+        ("DEBRIEF_JOBS__POLL_INTERVAL_MS", "200"),
+    ];
+
+    let first = Server::start_with(&database, &env);
+    let user = first.app.new_user("Kim").await;
+    let id = upload(&first.app, &user.token, "call.wav", "audio/wav", quiet_wav(21.0), &[]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while fake.transcription_requests() == 0 {
+        assert!(std::time::Instant::now() < deadline, "transcription never started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    first.kill();
+    fake.release_transcriptions();
+
+    let second = Server::start_with(&database, &env);
+    let interview = finished(&second.app, &user.token, &id).await;
+    assert_eq!(interview["status"], "completed", "{interview}");
+    assert!(fake.transcription_requests() >= 2, "the transcription was run again after the crash");
+    let analysis = second.app.client.get(second.app.url(&format!("/api/v1/interviews/{id}/analysis"))).bearer_auth(&user.token).send().await.unwrap();
+    assert_eq!(analysis.status(), 200);
+    let events = replayed_events(&second.app, &user.token).await;
+    let notifications = events.iter().filter(|e| e["type"] == "notification").count();
+    assert_eq!(notifications, 1, "exactly one notification");
+    let completed = events.iter().filter(|e| e["type"] == "interview.status" && e["stage"] == "completed").count();
+    assert_eq!(completed, 1, "completed exactly once");
+    let listed: Value = second.app.client.get(second.app.url("/api/v1/notifications")).bearer_auth(&user.token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 }

@@ -18,7 +18,7 @@ use crate::models::fixtures;
 
 /// Speaks `tests/audio/<script>.json` into a 16 kHz WAV (once per run);
 /// returns the WAV and the script's text.
-fn speak(script: &str) -> (PathBuf, String) {
+pub fn speak(script: &str) -> (PathBuf, String) {
     static LOCK: Mutex<()> = Mutex::new(());
     let _one_at_a_time = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/audio");

@@ -1,0 +1,355 @@
+//! The recording pipeline: what a recording's job does, stage by stage,
+//! as the [`JobRunner`] the `JobSupervisor` runs.
+//!
+//! `decoding` (container → 16 kHz mono WAV, duration, level, silence) →
+//! `transcribing` (the [`Transcriber`]: remote endpoint or local Whisper) →
+//! `analyzing` (the deterministic [`analysis`](crate::analysis), plus the
+//! model's judgement when an endpoint is configured) → `notifying` (in-app and
+//! email) → `completed`. Each stage records its result before the next starts
+//! and is skipped when its result exists, so a job re-run after a crash picks
+//! up where it stopped and never stores anything twice. A re-analysis (run 2…)
+//! keeps the audio and transcript and makes the analysis and notification again.
+//!
+//! Stage changes are durable `interview.status` events; progress within a
+//! stage is pushed live (at most every `jobs.progress_interval_ms`) with an
+//! ETA from the recording's duration and the engine's measured speed.
+
+pub mod judge;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix::Addr;
+use actors::Hub;
+use actors::chat_ports::ChatModel;
+use actors::hub::Broadcast;
+use actors::jobs::{ClaimedJob, JobFailure, JobRunner};
+use async_trait::async_trait;
+use protocol::interview::{InterviewStatusPush, Stage};
+use protocol::transcript::Transcript;
+use protocol::ws::ServerFrame;
+
+use crate::config::Settings;
+use crate::events::Events;
+use crate::files::FileStore;
+use crate::media::{AudioInfo, MediaError};
+use crate::models::loader::LocalEngines;
+use crate::notify::Notifier;
+use crate::store::Store;
+use crate::store::results::{NewNotification, RecordingToProcess, StoredAudio};
+use crate::stt::{Options, SttError, Transcriber};
+
+/// Which engine transcribes.
+#[derive(Clone)]
+pub enum SpeechEngine {
+    Remote(Arc<crate::stt::remote::RemoteTranscriber>),
+    /// The local model, once loaded (`models.stt` names it; empty: none).
+    Local { engines: LocalEngines, model: String },
+}
+
+impl SpeechEngine {
+    fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
+        match self {
+            Self::Remote(remote) => Ok(Arc::clone(remote) as Arc<dyn Transcriber>),
+            Self::Local { engines, model } => match engines.transcriber.get() {
+                Some(local) => Ok(Arc::clone(local) as Arc<dyn Transcriber>),
+                None if model.is_empty() => Err(JobFailure::permanent(
+                    "no speech-to-text engine is configured on this server (transcription.base_url or models.stt)",
+                )),
+                None => Err(JobFailure::transient("the speech model is still loading; processing will resume shortly")),
+            },
+        }
+    }
+}
+
+/// Everything the stages need.
+pub struct Pipeline {
+    store: Store,
+    files: Arc<dyn FileStore>,
+    events: Events,
+    hub: Addr<Hub>,
+    notifier: Notifier,
+    speech: SpeechEngine,
+    /// The model that adds judgement, when an endpoint is configured.
+    judge: Option<Arc<dyn ChatModel>>,
+    settings: Arc<Settings>,
+    /// Audio seconds transcribed per second, last measured here (f64 bits).
+    measured_rtf: AtomicU64,
+}
+
+impl Pipeline {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        files: Arc<dyn FileStore>,
+        events: Events,
+        hub: Addr<Hub>,
+        notifier: Notifier,
+        speech: SpeechEngine,
+        judge: Option<Arc<dyn ChatModel>>,
+        settings: Arc<Settings>,
+    ) -> Self {
+        let rtf = settings.jobs.assumed_rtf.max(0.01);
+        Self { store, files, events, hub, notifier, speech, judge, settings, measured_rtf: AtomicU64::new(rtf.to_bits()) }
+    }
+
+    fn rtf(&self) -> f64 {
+        f64::from_bits(self.measured_rtf.load(Ordering::Relaxed))
+    }
+
+    /// Seconds left: the untranscribed audio at the measured speed, plus a little for analysis.
+    fn eta(&self, duration_secs: Option<f64>, transcribed_share: f64) -> Option<f64> {
+        duration_secs.map(|d| (d * (1.0 - transcribed_share) / self.rtf() + 2.0).round())
+    }
+
+    /// Records a stage change and pushes it as a durable event.
+    async fn enter(&self, job: &ClaimedJob, stage: Stage, eta_secs: Option<f64>, error: Option<&str>) -> Result<(), JobFailure> {
+        let progress = if stage == Stage::Completed { 1.0 } else { 0.0 };
+        let failure = (stage == Stage::Failed).then_some(error).flatten();
+        self.store
+            .set_stage(&job.owner, &job.interview_id, stage, progress, eta_secs, failure)
+            .await
+            .map_err(transient)?;
+        let push = InterviewStatusPush {
+            interview_id: job.interview_id.clone(),
+            status: stage.status(),
+            stage,
+            progress,
+            eta_secs,
+            error: error.map(str::to_owned),
+        };
+        let body = serde_json::to_value(&push).map_err(|e| transient(e.into()))?;
+        self.events.publish(&job.owner, "interview.status", body).await.map_err(transient)?;
+        Ok(())
+    }
+
+    /// Pushes progress within a stage (live only).
+    fn progress(&self, job: &ClaimedJob, stage: Stage, progress: f64, eta_secs: Option<f64>) {
+        let push = InterviewStatusPush {
+            interview_id: job.interview_id.clone(),
+            status: stage.status(),
+            stage,
+            progress,
+            eta_secs,
+            error: None,
+        };
+        self.hub.do_send(Broadcast { user_id: job.owner.clone(), frame: Arc::new(ServerFrame::InterviewStatus(push)) });
+    }
+
+    async fn decode(&self, job: &ClaimedJob, recording: &RecordingToProcess) -> Result<(String, f64), JobFailure> {
+        if let (Some(key), Some(duration)) = (&recording.audio_key, recording.duration_secs)
+            && self.files.size(key).await.map_err(transient)?.is_some()
+        {
+            return Ok((key.clone(), duration));
+        }
+        self.enter(job, Stage::Decoding, None, None).await?;
+        let input = self.files.local_path(&recording.file_key).await.map_err(transient)?;
+        let key = format!("{}/{}_audio16k", job.owner, job.interview_id);
+        let output = self.files.local_path(&key).await.map_err(transient)?;
+        let extension = recording
+            .filename
+            .as_deref()
+            .and_then(|name| name.rsplit_once('.'))
+            .map(|(_, ext)| ext.to_lowercase());
+        let max_secs = self.settings.media.max_duration_secs;
+        let started = Instant::now();
+        let decoded = tokio::task::spawn_blocking(move || crate::media::decode_to_wav(&input, extension.as_deref(), &output, max_secs))
+            .await
+            .map_err(|e| JobFailure::transient(format!("decoding stopped: {e}")))?;
+        let info: AudioInfo = decoded.map_err(|error: MediaError| {
+            metrics::counter!("debrief_media_rejections_total").increment(1);
+            JobFailure { retryable: error.is_retryable(), message: error.to_string() }
+        })?;
+        metrics::histogram!("debrief_job_stage_seconds", "stage" => "decoding").record(started.elapsed().as_secs_f64());
+        let audio = StoredAudio {
+            key: key.clone(),
+            rms_dbfs: info.rms_dbfs,
+            peak_dbfs: info.peak_dbfs,
+            silence_share: info.silence_share,
+            source: info.source.clone(),
+        };
+        self.store.set_audio(&job.owner, &job.interview_id, audio, info.duration_secs).await.map_err(transient)?;
+        Ok((key, info.duration_secs))
+    }
+
+    async fn transcribe(&self, job: &ClaimedJob, audio_key: &str, duration_secs: f64) -> Result<Transcript, JobFailure> {
+        if let Some(transcript) = self.store.transcript(&job.owner, &job.interview_id).await.map_err(transient)? {
+            return Ok(transcript);
+        }
+        let transcriber = self.speech.get()?;
+        self.enter(job, Stage::Transcribing, self.eta(Some(duration_secs), 0.0), None).await?;
+        let path = self.files.local_path(audio_key).await.map_err(transient)?;
+        let pcm = crate::audio::WavPcm::open(&path)
+            .map_err(transient)?
+            .ok_or_else(|| JobFailure::transient("the decoded audio is not at 16 kHz"))?;
+        let (sender, mut receiver) = tokio::sync::watch::channel(0.0f64);
+        let progress = Box::new(move |share: f64| {
+            sender.send(share).ok();
+        });
+        let started = Instant::now();
+        let work = transcriber.transcribe(Box::new(pcm), Options::default(), progress);
+        tokio::pin!(work);
+        let interval = Duration::from_millis(self.settings.jobs.progress_interval_ms.max(100));
+        let mut last_push = Instant::now();
+        let result = loop {
+            tokio::select! {
+                result = &mut work => break result,
+                changed = receiver.changed() => {
+                    if changed.is_err() {
+                        break work.await;
+                    }
+                    let share = *receiver.borrow_and_update();
+                    if last_push.elapsed() >= interval {
+                        last_push = Instant::now();
+                        // The engine's speed so far makes the ETA.
+                        let elapsed = started.elapsed().as_secs_f64();
+                        let eta = (share > 0.02 && elapsed > 0.5)
+                            .then(|| (duration_secs * (1.0 - share) / (duration_secs * share / elapsed) + 2.0).round())
+                            .or_else(|| self.eta(Some(duration_secs), share));
+                        self.progress(job, Stage::Transcribing, share, eta);
+                    }
+                }
+            }
+        };
+        let transcript = result.map_err(|error| match error {
+            SttError::Unavailable(_) | SttError::Remote(_) => JobFailure::transient(error.to_string()),
+            SttError::Engine(_) => JobFailure::transient(error.to_string()),
+        })?;
+        let elapsed = started.elapsed().as_secs_f64();
+        if elapsed > 0.0 && duration_secs > 1.0 {
+            self.measured_rtf.store((duration_secs / elapsed).to_bits(), Ordering::Relaxed);
+        }
+        metrics::histogram!("debrief_job_stage_seconds", "stage" => "transcribing").record(elapsed);
+        self.store.save_transcript(&job.owner, &job.interview_id, &transcript).await.map_err(transient)?;
+        Ok(transcript)
+    }
+
+    async fn analyse(&self, job: &ClaimedJob, recording: &RecordingToProcess, transcript: Transcript) -> Result<(), JobFailure> {
+        if let Some((_, run)) = self.store.analysis(&job.owner, &job.interview_id).await.map_err(transient)?
+            && run >= job.run
+        {
+            return Ok(());
+        }
+        self.enter(job, Stage::Analyzing, Some(2.0), None).await?;
+        let started = Instant::now();
+        let context = crate::analysis::Context {
+            interview_type: recording.context.interview_type,
+            job_description: recording.context.job_description.clone(),
+        };
+        let transcript = Arc::new(transcript);
+        let measured = {
+            let transcript = Arc::clone(&transcript);
+            tokio::task::spawn_blocking(move || crate::analysis::analyse(&transcript, &context))
+                .await
+                .map_err(|e| JobFailure::transient(format!("the analysis stopped: {e}")))?
+        };
+        let mut analysis = measured;
+        if let Some(model) = &self.judge {
+            match judge::judge(model.as_ref(), &transcript, &analysis, &recording.context).await {
+                Ok(judgement) => analysis.judgement = Some(judgement),
+                Err(error) => {
+                    tracing::warn!(interview = %job.interview_id, error = format!("{error:#}"), "the model's judgement failed");
+                    analysis.missing.push(format!(
+                        "The model's judgement (relevance of each answer, written feedback) is missing: {}. \
+                         The transcript and measured analytics are complete; re-analyse later to add it.",
+                        judge::reason(&error)
+                    ));
+                }
+            }
+        }
+        metrics::histogram!("debrief_job_stage_seconds", "stage" => "analyzing").record(started.elapsed().as_secs_f64());
+        self.store.save_analysis(&job.owner, &job.interview_id, job.run, &analysis).await.map_err(transient)?;
+        Ok(())
+    }
+
+    async fn notify_completed(&self, job: &ClaimedJob, recording: &RecordingToProcess) -> Result<(), JobFailure> {
+        self.enter(job, Stage::Notifying, Some(1.0), None).await?;
+        let name = describe(recording);
+        let id = format!("{}_{}", job.interview_id, job.run);
+        let body = format!("The analysis of {name} is ready: transcript, speech metrics, structure, tone and recommendations.");
+        self.notifier
+            .notify(
+                &job.owner,
+                NewNotification {
+                    id: &id,
+                    kind: "analysis.completed",
+                    title: "Your interview analysis is ready",
+                    body: &body,
+                    interview_id: Some(&job.interview_id),
+                },
+            )
+            .await
+            .map_err(transient)
+    }
+}
+
+/// The interview as named in a notification (its context, never its content).
+fn describe(recording: &RecordingToProcess) -> String {
+    match (&recording.context.job_title, &recording.context.company) {
+        (Some(title), Some(company)) => format!("your {title} interview at {company}"),
+        (Some(title), None) => format!("your {title} interview"),
+        (None, Some(company)) => format!("your interview at {company}"),
+        (None, None) => String::from("your recording"),
+    }
+}
+
+fn transient(error: anyhow::Error) -> JobFailure {
+    tracing::warn!(error = format!("{error:#}"), "a job stage failed");
+    JobFailure::transient("a temporary problem on the server interrupted processing")
+}
+
+#[async_trait]
+impl JobRunner for Pipeline {
+    async fn run(&self, job: ClaimedJob) -> Result<(), JobFailure> {
+        let Some(recording) = self.store.recording_to_process(&job.owner, &job.interview_id).await.map_err(transient)? else {
+            // Deleted meanwhile: nothing to do.
+            return Ok(());
+        };
+        let (audio_key, duration_secs) = self.decode(&job, &recording).await?;
+        let transcript = self.transcribe(&job, &audio_key, duration_secs).await?;
+        if transcript.words().next().is_none() && transcript.text().trim().is_empty() {
+            return Err(JobFailure::permanent(
+                "no speech was found in the recording; check that it is the interview and that the microphone was on",
+            ));
+        }
+        self.analyse(&job, &recording, transcript).await?;
+        self.notify_completed(&job, &recording).await?;
+        self.enter(&job, Stage::Completed, None, None).await
+    }
+
+    async fn failed(&self, job: &ClaimedJob, failure: &JobFailure) {
+        let result = async {
+            self.enter(job, Stage::Failed, None, Some(&failure.message)).await.map_err(|f| anyhow::anyhow!(f.message))?;
+            let name = match self.store.recording_to_process(&job.owner, &job.interview_id).await? {
+                Some(recording) => describe(&recording),
+                None => return Ok(()),
+            };
+            let id = format!("{}_{}", job.interview_id, job.run);
+            let body = format!("Debrief could not analyse {name}: {}", failure.message);
+            self.notifier
+                .notify(
+                    &job.owner,
+                    NewNotification {
+                        id: &id,
+                        kind: "analysis.failed",
+                        title: "Your interview could not be analysed",
+                        body: &body,
+                        interview_id: Some(&job.interview_id),
+                    },
+                )
+                .await
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(job = %job.id, error = format!("{error:#}"), "recording a failed job failed");
+        }
+    }
+
+    async fn retrying(&self, job: &ClaimedJob, failure: &JobFailure, delay: Duration) {
+        let note = format!("{} — trying again in {} s", failure.message, delay.as_secs());
+        if let Err(f) = self.enter(job, Stage::Queued, None, Some(&note)).await {
+            tracing::warn!(job = %job.id, error = %f.message, "recording a retry failed");
+        }
+    }
+}

@@ -1,0 +1,931 @@
+// One recording (/interviews/{id}): its details, where processing is (live),
+// and once it is analysed: the score and recommendations, speech metrics, a
+// timeline chart, STAR per answer, tone, and the transcript (search, downloads).
+//
+// Status comes from interview.status pushes on the WebSocket, with a GET every
+// 5 s as a fallback while the recording is still being processed; a GET that
+// started before a push arrived does not overwrite what the push said. When the
+// status becomes `completed` the transcript and analysis are loaded in place.
+// Notifications pushed meanwhile show as toasts. All user, transcript and
+// server text is rendered with textContent.
+import { ApiError, api, connect, session } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const POLL_MS = 5000;
+/** After a re-analyse or retry request, poll this long for the status to move. */
+const REQUEST_WATCH_MS = 60_000;
+const NOT_READY_RETRIES = 5;
+const TOAST_MS = 10_000;
+const TOAST_MAX = 4;
+const SEARCH_DEBOUNCE_MS = 300;
+/** The statuses the stage list shows, in order (`uploading` precedes them; `failed` ends any). */
+const STAGES = ["uploaded", "transcribing", "analyzing", "completed"];
+const PROCESSING = new Set(["uploading", "uploaded", "transcribing", "analyzing"]);
+const TYPE_NAMES = { behavioral: "Behavioral", technical: "Technical", phone: "Phone screen", panel: "Panel" };
+const CATEGORY_NAMES = { speech: "Speech", structure: "Structure", tone: "Tone", relevance: "Relevance" };
+const SENTIMENT_NAMES = { positive: "Positive", neutral: "Neutral", negative: "Negative" };
+const STAGE_TEXT = {
+  queued: "Waiting for its turn…",
+  decoding: "Decoding the audio…",
+  transcribing: "Transcribing the speech…",
+  analyzing: "Analysing the answers…",
+  notifying: "Almost done…",
+  completed: "Done.",
+};
+const STATUS_TEXT = {
+  uploading: "Still uploading: processing starts once the whole recording has arrived.",
+  uploaded: "Waiting for its turn…",
+  transcribing: "Transcribing the speech…",
+  analyzing: "Analysing the answers…",
+  completed: "Done.",
+  failed: "Processing stopped.",
+};
+const STAR_PARTS = [["situation", "S", "Situation"], ["task", "T", "Task"], ["action", "A", "Action"], ["result", "R", "Result"]];
+
+const interviewId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
+const base = `/api/v1/interviews/${encodeURIComponent(interviewId)}`;
+
+const state = {
+  interview: null,
+  status: null,
+  /** `{ stage, progress, eta_secs }` of the running stage, or null. */
+  progress: null,
+  failure: null,
+  /** The furthest stage of STAGES seen, so a failure can be placed in the list. */
+  reached: null,
+  /** Counts status pushes, so a GET answered after a push does not undo it. */
+  pushes: 0,
+  /** Until when to poll although the status is final (a re-analyse or retry was asked for). */
+  watchUntil: 0,
+  requested: false,
+  transcript: null,
+  analysis: null,
+  query: "",
+  gone: false,
+};
+let live = null;
+let pollTimer = null;
+let resultsTicket = 0;
+let resultsLoading = false;
+let searchTicket = 0;
+let searchTimer = null;
+
+// ---------------------------------------------------------------- helpers
+
+function goHome() {
+  live?.close();
+  location.replace("/");
+}
+
+/** api() that sends the visitor to the sign-in page when the token is not (or no longer) valid. */
+async function call(method, path, body) {
+  try {
+    return await api(method, path, body);
+  } catch (error) {
+    if (error.status === 401) {
+      session.token = null;
+      goHome();
+    }
+    throw error;
+  }
+}
+
+function showBanner(message) {
+  $("banner").textContent = message ?? "";
+  $("banner").hidden = !message;
+}
+
+function showError(id, message) {
+  $(id).textContent = message ?? "";
+  $(id).hidden = !message;
+}
+
+/** A person-readable sentence for an API error (the server's message, capitalised). */
+function describeError(error) {
+  const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
+  return /[.!?)]$/.test(text) ? text : `${text}.`;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** `mm:ss` (or `h:mm:ss` from an hour on) of seconds from the start. */
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
+  const mmss = `${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss}` : mmss;
+}
+
+function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** "about 40 s left" / "about 3 min left". */
+function formatEta(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  return s < 60 ? `about ${s} s left` : `about ${Math.max(1, Math.round(s / 60))} min left`;
+}
+
+const round1 = (n) => (Number(n) || 0).toFixed(1);
+const clamp01 = (n) => Math.min(1, Math.max(0, Number(n) || 0));
+
+function recordingTitle(interview) {
+  const context = interview.context ?? interview;
+  if (context.job_title && context.company) return `${context.job_title} at ${context.company}`;
+  return context.company || context.job_title || interview.recording?.filename || "Untitled interview";
+}
+
+// ---------------------------------------------------------------- header and status
+
+function renderHeader() {
+  const interview = state.interview;
+  const context = interview.context ?? interview;
+  const title = recordingTitle(interview);
+  setText($("recording-title"), title);
+  document.title = `Debrief — ${title}`;
+  const rows = [
+    ["Company", context.company],
+    ["Job title", context.job_title],
+    ["Type", context.interview_type ? (TYPE_NAMES[context.interview_type] ?? context.interview_type) : null],
+    ["File", interview.recording?.filename],
+    ["Duration", interview.duration_secs != null ? formatDuration(interview.duration_secs) : null],
+  ];
+  const meta = $("recording-meta");
+  meta.replaceChildren();
+  for (const [name, value] of rows) {
+    if (!value) continue;
+    const row = element("div");
+    row.dataset.field = name.toLowerCase().replace(" ", "_");
+    row.append(element("dt", null, name), element("dd", null, value));
+    meta.append(row);
+  }
+}
+
+/** Where a failure happened in the stage list: the stage that was running. */
+function failedStage() {
+  return !state.reached || state.reached === "uploaded" ? "transcribing" : state.reached;
+}
+
+function renderStages() {
+  const { status } = state;
+  const current = status === "failed" ? failedStage() : status;
+  const index = STAGES.indexOf(current);
+  for (const li of $("stages").children) {
+    const i = STAGES.indexOf(li.dataset.status);
+    let step = "todo";
+    if (index >= 0 && i < index) step = "done";
+    else if (i === index) step = status === "failed" ? "failed" : status === "completed" ? "done" : "current";
+    li.dataset.state = step;
+    if (i === index) li.setAttribute("aria-current", "step");
+    else li.removeAttribute("aria-current");
+    let hint = li.querySelector(".visually-hidden");
+    if (!hint) {
+      hint = element("span", "visually-hidden");
+      li.append(hint);
+    }
+    setText(hint, { done: " (done)", current: " (in progress)", failed: " (failed)", todo: "" }[step]);
+  }
+}
+
+function renderStatus() {
+  const { status, progress } = state;
+  const badge = $("status-badge");
+  badge.dataset.status = status;
+  setText(badge, status);
+  renderStages();
+
+  const completed = status === "completed";
+  $("processing").hidden = completed && Boolean(state.analysis);
+  $("processing").dataset.status = status;
+  let fraction = 0;
+  let detail = STATUS_TEXT[status] ?? status;
+  if (status === "uploading") {
+    const { size_bytes: size, uploaded_bytes: uploaded } = state.interview?.recording ?? {};
+    if (size) fraction = clamp01(uploaded / size);
+  } else if (completed) {
+    fraction = 1;
+    detail = state.analysis ? "Done." : "Loading the results…";
+  } else if (status === "failed") {
+    fraction = Number($("stage-progress").getAttribute("aria-valuenow")) / 100;
+  } else if (progress) {
+    fraction = clamp01(progress.progress);
+    detail = STAGE_TEXT[progress.stage] ?? detail;
+  }
+  const percent = Math.floor(fraction * 100);
+  const bar = $("stage-progress");
+  bar.setAttribute("aria-valuenow", String(percent));
+  bar.setAttribute("aria-valuetext", `${percent} %`);
+  bar.querySelector(".progress-fill").style.width = `${percent}%`;
+  setText($("stage-detail"), PROCESSING.has(status) && status !== "uploaded" ? `${detail} ${percent} %` : detail);
+  const eta = PROCESSING.has(status) && status !== "uploading" ? progress?.eta_secs : null;
+  setText($("stage-eta"), eta != null ? formatEta(eta) : "");
+
+  $("failure").hidden = status !== "failed";
+  setText($("failure-reason"), status === "failed" ? state.failure || "Processing failed." : "");
+  $("try-again").disabled = state.requested;
+  $("stale-note").hidden = !(state.analysis && !completed);
+  $("results").classList.toggle("stale", Boolean(state.analysis) && !completed);
+
+  const reanalyse = $("reanalyse");
+  reanalyse.hidden = !completed;
+  reanalyse.disabled = state.requested;
+  setText(reanalyse, state.requested ? "Re-analysing…" : "Re-analyse");
+}
+
+/** Takes a status (from a push or a GET) and reacts to what changed. */
+function applyStatus({ status, stage, progress, eta_secs: eta, failure }) {
+  if (!status) return;
+  const before = state.status;
+  if (before !== null && status !== before) state.requested = false;
+  state.status = status;
+  state.progress = stage ? { stage, progress: progress ?? 0, eta_secs: eta ?? null } : null;
+  if (STAGES.includes(status)) state.reached = status;
+  state.failure = status === "failed" ? failure || state.failure : null;
+  renderStatus();
+  if (status === "completed" && (before !== "completed" || (!state.analysis && !resultsLoading))) loadResults();
+  schedulePoll();
+}
+
+/** Takes a fresh copy of the interview; its status only if no push came since it was asked for. */
+function applyInterview(interview, takeStatus) {
+  state.interview = interview;
+  renderHeader();
+  if (!takeStatus) return renderStatus();
+  return applyStatus({
+    status: interview.status,
+    stage: interview.progress?.stage,
+    progress: interview.progress?.progress,
+    eta_secs: interview.progress?.eta_secs,
+    failure: interview.failure_reason,
+  });
+}
+
+function recordingGone() {
+  state.gone = true;
+  schedulePoll();
+  live?.close();
+  showBanner("This recording does not exist, or it was deleted.");
+  setText($("recording-title"), "Recording not found");
+  $("processing").hidden = true;
+  $("results").hidden = true;
+  $("reanalyse").hidden = true;
+}
+
+/** Reads the interview again (the fallback to pushes, and after a reconnect). */
+async function refresh() {
+  if (state.gone) return;
+  const pushes = state.pushes;
+  try {
+    applyInterview(await call("GET", base), pushes === state.pushes);
+  } catch (error) {
+    if (error.status === 404) recordingGone();
+    // Anything else: the next poll or push tries again.
+  }
+}
+
+function schedulePoll() {
+  const watching = state.requested && Date.now() < state.watchUntil;
+  const active = !state.gone && (PROCESSING.has(state.status) || watching);
+  if (active && !pollTimer) pollTimer = setInterval(refresh, POLL_MS);
+  if (!active && pollTimer) {
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+}
+
+/** POST …/analyze: re-analyse a completed recording, or try a failed one again. */
+async function requestAnalysis() {
+  state.requested = true;
+  state.watchUntil = Date.now() + REQUEST_WATCH_MS;
+  showError("reanalyse-error", null);
+  renderStatus();
+  try {
+    await call("POST", `${base}/analyze`);
+    schedulePoll();
+    await refresh();
+  } catch (error) {
+    state.requested = false;
+    renderStatus();
+    if (error.status === 401) return;
+    const message = `Could not start the analysis: ${describeError(error)}`;
+    if (state.status === "failed") setText($("failure-reason"), message);
+    else showError("reanalyse-error", message);
+  }
+}
+
+// ---------------------------------------------------------------- results
+
+async function loadResults(attempt = 0) {
+  const ticket = ++resultsTicket;
+  resultsLoading = true;
+  $("results").setAttribute("aria-busy", "true");
+  const [transcript, analysis] = await Promise.allSettled([
+    call("GET", `${base}/transcript?format=json`),
+    call("GET", `${base}/analysis`),
+  ]);
+  if (ticket !== resultsTicket) return;
+  resultsLoading = false;
+  $("results").setAttribute("aria-busy", "false");
+  const failed = [transcript, analysis].find((r) => r.status === "rejected")?.reason;
+  if (failed?.status === 401) return;
+  if (failed?.status === 404) return recordingGone();
+  if (failed?.code === "analysis_not_ready" || failed?.status === 409) {
+    // Completed was seen before the results were stored: ask again shortly.
+    if (attempt < NOT_READY_RETRIES) setTimeout(() => loadResults(attempt + 1), 1000 * (attempt + 1));
+    else showBanner(`The results are not ready yet: ${describeError(failed)} Reload to try again.`);
+    return;
+  }
+  if (analysis.status === "fulfilled") {
+    state.analysis = analysis.value;
+    renderAnalysis(analysis.value);
+  } else {
+    showBanner(`Could not load the analysis: ${describeError(analysis.reason)}`);
+  }
+  if (transcript.status === "fulfilled") {
+    state.transcript = transcript.value;
+    renderTranscriptMeta(transcript.value);
+    if (state.query) search(state.query);
+    else renderSegments(transcript.value.segments ?? [], "");
+    showError("transcript-error", null);
+  } else {
+    showError("transcript-error", `Could not load the transcript: ${describeError(transcript.reason)}`);
+  }
+  $("results").hidden = !state.analysis && !state.transcript;
+  renderStatus();
+}
+
+function renderAnalysis(analysis) {
+  renderScore(analysis);
+  renderRecommendations(analysis);
+  renderSpeech(analysis.speech);
+  renderTimeline(analysis.timeline ?? []);
+  renderStructure(analysis);
+  renderTone(analysis.tone);
+}
+
+function renderScore(analysis) {
+  setText($("score-overall"), String(analysis.score?.overall ?? "–"));
+  const body = $("score-breakdown").tBodies[0];
+  body.replaceChildren();
+  for (const category of analysis.score?.breakdown ?? []) {
+    const row = element("tr");
+    row.append(
+      element("th", null, CATEGORY_NAMES[category.category] ?? category.category),
+      element("td", "number", String(category.score)),
+      element("td", "number", `${Math.round((category.weight ?? 0) * 100)} %`),
+      element("td", null, category.explanation),
+    );
+    row.firstChild.scope = "row";
+    body.append(row);
+  }
+  const summary = $("judgement-summary");
+  summary.hidden = !analysis.judgement?.summary;
+  summary.replaceChildren();
+  if (analysis.judgement?.summary) {
+    summary.append(element("span", null, analysis.judgement.summary), element("span", "muted", ` (${analysis.judgement.engine})`));
+  }
+  const relevance = $("relevance");
+  relevance.replaceChildren();
+  relevance.hidden = !analysis.relevance;
+  if (analysis.relevance) {
+    const { score, matched = [], missing = [] } = analysis.relevance;
+    relevance.append(element("h3", null, `Job description keywords: ${score} / 100`));
+    if (matched.length) relevance.append(element("p", null, `Said: ${matched.join(", ")}.`));
+    if (missing.length) relevance.append(element("p", null, `Not said: ${missing.join(", ")}.`));
+  }
+}
+
+function renderRecommendations(analysis) {
+  const list = $("recommendations");
+  list.replaceChildren();
+  for (const advice of analysis.recommendations ?? []) {
+    const li = element("li", "recommendation");
+    li.dataset.category = advice.category;
+    li.append(element("span", "tag", CATEGORY_NAMES[advice.category] ?? advice.category), " ", element("span", "message", advice.message));
+    if (advice.evidence) li.append(" ", element("q", "evidence", advice.evidence));
+    if (advice.at_secs != null) {
+      const jump = element("a", "jump", `jump to ${clock(advice.at_secs)}`);
+      jump.href = "#transcript-title";
+      jump.dataset.at = String(advice.at_secs);
+      jump.setAttribute("aria-label", `Jump to ${clock(advice.at_secs)} in the transcript`);
+      li.append(" ", jump);
+    }
+    list.append(li);
+  }
+  $("recommendations-empty").hidden = (analysis.recommendations ?? []).length > 0;
+
+  const missing = analysis.missing ?? [];
+  $("missing").hidden = missing.length === 0;
+  setText($("missing"), missing.length ? `Not included: ${missing.join(" ")}` : "");
+  const notes = $("notes");
+  notes.replaceChildren(...(analysis.notes ?? []).map((note) => element("li", null, note)));
+  notes.hidden = notes.children.length === 0;
+}
+
+function renderSpeech(speech) {
+  if (!speech) return;
+  const { fillers, pauses } = speech;
+  setText($("metric-wpm"), `${Math.round(speech.words_per_minute)} wpm`);
+  setText($("metric-wpm-note"), `words per minute, over ${formatDuration(speech.speaking_secs)} of speaking`);
+  setText($("metric-fillers"), String(fillers.total));
+  setText($("metric-fillers-note"), `${round1(fillers.per_minute)} per minute`);
+  setText($("metric-pauses"), String(pauses.count));
+  setText($("metric-pauses-note"), pauses.count
+    ? `longest ${round1(pauses.longest_secs)} s${pauses.longest_at_secs != null ? ` at ${clock(pauses.longest_at_secs)}` : ""}`
+    : "no pauses of 0.6 s or more");
+  setText($("metric-clarity"), `${speech.clarity} / 100`);
+  setText($("metric-clarity-note"), speech.mean_word_probability != null
+    ? `mean word confidence ${Math.round(speech.mean_word_probability * 100)} %`
+    : "from pace and fillers");
+  const body = $("filler-table").tBodies[0];
+  body.replaceChildren();
+  for (const item of fillers.items ?? []) {
+    const row = element("tr");
+    row.append(element("th", null, item.term), element("td", "number", String(item.count)), element("td", "number", round1(item.per_minute)));
+    row.firstChild.scope = "row";
+    body.append(row);
+  }
+  $("filler-table").hidden = body.children.length === 0;
+  $("fillers-none").hidden = body.children.length > 0;
+}
+
+function renderStructure(analysis) {
+  const structure = analysis.structure ?? { questions_detected: false, questions: [], answers: [] };
+  const list = $("answers");
+  list.replaceChildren();
+  const average = structure.star_average;
+  setText($("star-average"), average != null ? `Average STAR score: ${average} / 100.` : "");
+  $("star-average").hidden = average == null;
+  const note = $("star-note");
+  note.hidden = structure.questions_detected;
+  setText(note, structure.questions_detected ? ""
+    : "No interviewer questions were detected, so the recording is treated as one answer and STAR analysis is skipped.");
+  if (!structure.questions_detected) return;
+  const judged = new Map((analysis.judgement?.answers ?? []).map((j) => [j.answer_index, j]));
+  structure.answers.forEach((answer, index) => {
+    const question = answer.question_index != null ? structure.questions[answer.question_index] : null;
+    const li = element("li", "answer");
+    const heading = element("h3", "answer-question");
+    if (question) {
+      heading.append(element("span", "muted", `Q${answer.question_index + 1} · ${clock(question.at_secs)} `), element("span", null, question.text));
+    } else heading.textContent = "Before the first question";
+    li.append(heading);
+    if (answer.excerpt) {
+      const excerpt = element("p", "answer-excerpt muted");
+      excerpt.append(element("q", null, answer.excerpt), ` (${clock(answer.start)}–${clock(answer.end)}, ${answer.word_count} words)`);
+      li.append(excerpt);
+    }
+    if (!answer.word_count) {
+      li.append(element("p", "star-score", "No answer was given."));
+      list.append(li);
+      return;
+    }
+    if (answer.star) {
+      const ticks = element("ul", "star");
+      ticks.setAttribute("aria-label", "STAR elements");
+      for (const [key, letter, name] of STAR_PARTS) {
+        const present = Boolean(answer.star[key]);
+        const tick = element("li", "star-part");
+        tick.dataset.present = String(present);
+        tick.dataset.part = key;
+        const cues = (answer.star.cues ?? []).filter((c) => c.part === key).map((c) => `“${c.phrase}” at ${clock(c.at_secs)}`);
+        tick.title = present ? `${name}: ${cues.join(", ") || "found"}` : `${name}: not found`;
+        tick.append(element("span", "star-letter", letter), element("span", "star-mark", present ? "✓" : "✗"));
+        tick.lastChild.setAttribute("aria-hidden", "true");
+        tick.firstChild.setAttribute("aria-hidden", "true");
+        tick.append(element("span", "visually-hidden", `${name}: ${present ? "present" : "missing"}`));
+        ticks.append(tick);
+      }
+      li.append(ticks);
+    }
+    let scoreText = "STAR not analysed for this answer.";
+    if (answer.star_score != null) scoreText = `STAR score: ${answer.star_score} / 100${answer.star_expected ? "" : " (not a story question, so not scored)"}.`;
+    li.append(element("p", "star-score", scoreText));
+    const judgement = judged.get(index);
+    if (judgement) li.append(element("p", "answer-judgement", `Relevance ${judgement.relevance} / 100: ${judgement.comment}`));
+    list.append(li);
+  });
+}
+
+function renderTone(tone) {
+  if (!tone) return;
+  const list = $("tone");
+  list.replaceChildren();
+  const phrases = (items) => (items?.length ? items.map((h) => `“${h.phrase}” ×${h.count}`).join(", ") : "none found");
+  const score = Number(tone.sentiment_score) || 0;
+  const rows = [
+    ["Sentiment", `${SENTIMENT_NAMES[tone.sentiment] ?? tone.sentiment} (${score > 0 ? "+" : ""}${score.toFixed(2)} on −1 to +1)`],
+    ["Confidence", `${tone.confidence} / 100`],
+    ["Enthusiasm", `${tone.enthusiasm} / 100`],
+    ["Hedges", phrases(tone.hedges)],
+  ];
+  for (const [name, value] of rows) {
+    const row = element("div");
+    row.dataset.field = name.toLowerCase();
+    row.append(element("dt", null, name), element("dd", null, value));
+    list.append(row);
+  }
+}
+
+// ---------------------------------------------------------------- timeline chart
+
+/** A round upper bound for an axis (at least `floor`). */
+function niceMax(value, floor) {
+  const target = Math.max(value, floor);
+  const step = 10 ** Math.floor(Math.log10(target));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= target) return m * step;
+  return 10 * step;
+}
+
+function timelineSummary(buckets) {
+  const wpm = buckets.map((b) => b.words_per_minute);
+  const fillers = buckets.map((b) => b.fillers);
+  const sentiment = buckets.map((b) => b.sentiment);
+  const total = fillers.reduce((a, b) => a + b, 0);
+  const busiest = fillers.indexOf(Math.max(...fillers));
+  const minutes = buckets.length === 1 ? "1 minute" : `${buckets.length} minutes`;
+  const range = (values, digits) => {
+    const lo = Math.min(...values).toFixed(digits);
+    const hi = Math.max(...values).toFixed(digits);
+    return lo === hi ? lo : `${lo} to ${hi}`;
+  };
+  return `Timeline of ${minutes}: pace ${range(wpm, 0)} words per minute; ${total} filler${total === 1 ? "" : "s"}`
+    + `${total ? `, most in the minute from ${clock(buckets[busiest].minute_start_secs)}` : ""}; sentiment ${range(sentiment, 2)} (−1 negative to +1 positive).`;
+}
+
+function renderTimeline(buckets) {
+  const figure = $("timeline");
+  figure.replaceChildren();
+  if (!buckets.length) {
+    figure.append(element("p", "muted", "No timeline: the recording has no timed speech."));
+    return;
+  }
+  const W = 640;
+  const left = 52;
+  const right = 44;
+  const top = 14;
+  const mainH = 140;
+  const gap = 34;
+  const sentH = 56;
+  const axisY = top + mainH + gap + sentH;
+  const H = axisY + 34;
+  const plotW = W - left - right;
+  const band = plotW / buckets.length;
+  const x = (i) => left + band * (i + 0.5);
+  const wpmMax = niceMax(Math.max(...buckets.map((b) => b.words_per_minute)), 200);
+  const fillerMax = Math.max(1, ...buckets.map((b) => b.fillers));
+  const yWpm = (v) => top + mainH - (v / wpmMax) * mainH;
+  const yFill = (v) => top + mainH - (v / fillerMax) * mainH;
+  const sentTop = top + mainH + gap;
+  const ySent = (v) => sentTop + sentH / 2 - (Math.max(-1, Math.min(1, v)) * sentH) / 2;
+
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "timeline-chart", role: "img", "aria-label": timelineSummary(buckets) });
+  const grid = svg("g", { class: "grid" });
+  const axes = svg("g", { class: "axis" });
+  for (const v of [0, wpmMax / 2, wpmMax]) {
+    grid.append(svg("line", { x1: left, x2: W - right, y1: yWpm(v), y2: yWpm(v) }));
+    axes.append(svg("text", { x: left - 6, y: yWpm(v) + 4, "text-anchor": "end" }, String(Math.round(v))));
+  }
+  for (const v of fillerMax > 1 ? [0, Math.round(fillerMax / 2), fillerMax] : [0, 1]) {
+    axes.append(svg("text", { x: W - right + 6, y: yFill(v) + 4, "text-anchor": "start" }, String(v)));
+  }
+  for (const [v, label] of [[1, "+1"], [0, "0"], [-1, "−1"]]) {
+    grid.append(svg("line", { x1: left, x2: W - right, y1: ySent(v), y2: ySent(v), class: v === 0 ? "zero" : "" }));
+    axes.append(svg("text", { x: left - 6, y: ySent(v) + 4, "text-anchor": "end" }, label));
+  }
+  axes.append(
+    svg("text", { x: 12, y: top + mainH / 2, transform: `rotate(-90 12 ${top + mainH / 2})`, "text-anchor": "middle", class: "axis-title" }, "Words / min"),
+    svg("text", { x: W - 8, y: top + mainH / 2, transform: `rotate(90 ${W - 8} ${top + mainH / 2})`, "text-anchor": "middle", class: "axis-title" }, "Fillers"),
+    svg("text", { x: 12, y: sentTop + sentH / 2, transform: `rotate(-90 12 ${sentTop + sentH / 2})`, "text-anchor": "middle", class: "axis-title" }, "Sentiment"),
+    svg("text", { x: left + plotW / 2, y: H - 4, "text-anchor": "middle", class: "axis-title" }, "Minute of the recording"),
+    svg("line", { x1: left, x2: W - right, y1: top + mainH, y2: top + mainH, class: "baseline" }),
+  );
+  const every = Math.ceil(buckets.length / 8);
+  buckets.forEach((b, i) => {
+    if (i % every === 0) axes.append(svg("text", { x: x(i), y: axisY + 14, "text-anchor": "middle" }, clock(b.minute_start_secs)));
+  });
+
+  const bars = svg("g", { class: "series-fillers" });
+  buckets.forEach((b, i) => {
+    if (!b.fillers) return;
+    const width = Math.min(band * 0.5, 28);
+    bars.append(svg("rect", { x: x(i) - width / 2, width, y: yFill(b.fillers), height: top + mainH - yFill(b.fillers) }));
+  });
+  const line = (className, y, key) => {
+    const group = svg("g", { class: className });
+    const points = buckets.map((b, i) => `${x(i).toFixed(1)},${y(b[key]).toFixed(1)}`);
+    if (buckets.length > 1) group.append(svg("polyline", { points: points.join(" "), fill: "none" }));
+    buckets.forEach((b, i) => group.append(svg("circle", { cx: x(i), cy: y(b[key]), r: 3.5 })));
+    return group;
+  };
+  chart.append(grid, bars, line("series-wpm", yWpm, "words_per_minute"), line("series-sentiment", ySent, "sentiment"), axes);
+
+  const legend = element("ul", "legend");
+  for (const [className, text] of [["wpm", "Words per minute (line)"], ["fillers", "Fillers (bars, right axis)"], ["sentiment", "Sentiment, −1 to +1 (lower line)"]]) {
+    const item = element("li");
+    const swatch = element("span", `swatch ${className}`);
+    swatch.setAttribute("aria-hidden", "true");
+    item.append(swatch, text);
+    legend.append(item);
+  }
+  const caption = element("figcaption");
+  caption.append(legend);
+
+  // The same numbers as a table, for whoever cannot see the chart.
+  const details = element("details", "timeline-data");
+  details.append(element("summary", null, "The timeline as a table"));
+  const table = element("table", "data-table");
+  const head = element("tr");
+  for (const name of ["Minute from", "Words per minute", "Fillers", "Sentiment"]) {
+    const th = element("th", null, name);
+    th.scope = "col";
+    head.append(th);
+  }
+  table.append(element("thead"), element("tbody"));
+  table.tHead.append(head);
+  for (const b of buckets) {
+    const row = element("tr");
+    row.append(element("td", null, clock(b.minute_start_secs)), element("td", "number", String(Math.round(b.words_per_minute))),
+      element("td", "number", String(b.fillers)), element("td", "number", (Number(b.sentiment) || 0).toFixed(2)));
+    table.tBodies[0].append(row);
+  }
+  details.append(table);
+  figure.append(chart, caption, details);
+}
+
+// ---------------------------------------------------------------- transcript
+
+function renderTranscriptMeta(transcript) {
+  const parts = [];
+  if (transcript.engine) parts.push(`Transcribed by ${transcript.engine}`);
+  if (transcript.language) parts.push(`language: ${transcript.language}`);
+  if (transcript.duration_secs) parts.push(formatDuration(transcript.duration_secs));
+  setText($("transcript-meta"), parts.join(" · "));
+  $("unsure-note").hidden = !(transcript.segments ?? []).some((s) => s.low_confidence);
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The text with every occurrence of the term (or, failing the phrase, of its words) in <mark>. */
+function highlighted(text, term) {
+  const fragment = document.createDocumentFragment();
+  const words = term.split(/\s+/).filter(Boolean);
+  if (!words.length) {
+    fragment.append(text);
+    return fragment;
+  }
+  const pattern = new RegExp(`(${[term, ...words].map(escapeRegExp).join("|")})`, "gi");
+  text.split(pattern).forEach((piece, i) => {
+    if (!piece) return;
+    fragment.append(i % 2 === 1 ? element("mark", null, piece) : piece);
+  });
+  return fragment;
+}
+
+function renderSegments(segments, term) {
+  const list = $("transcript");
+  list.replaceChildren();
+  segments.forEach((segment, index) => {
+    const li = element("li", "segment");
+    li.dataset.start = String(segment.start);
+    li.tabIndex = -1;
+    if (!term) li.id = `segment-${index}`;
+    const stamp = element("time", "stamp", clock(segment.start));
+    stamp.dateTime = `PT${Math.floor(segment.start)}S`;
+    const text = element("span", "segment-text");
+    text.append(highlighted(segment.text.trim(), term));
+    li.append(stamp, text);
+    if (segment.low_confidence) {
+      li.dataset.lowConfidence = "true";
+      const unsure = element("span", "unsure", "unsure");
+      unsure.title = "The speech engine was not sure it heard this part right"
+        + ` (average log-probability ${(Number(segment.avg_logprob) || 0).toFixed(2)}): some words may be wrong.`;
+      li.append(" ", unsure);
+    }
+    list.append(li);
+  });
+}
+
+/** Shows only the segments the server finds for the term (all of them for an empty one). */
+async function search(raw) {
+  const term = raw.trim();
+  const ticket = ++searchTicket;
+  clearTimeout(searchTimer);
+  state.query = term;
+  $("search-clear").hidden = !term;
+  if (!term) {
+    setText($("search-status"), "");
+    renderSegments(state.transcript?.segments ?? [], "");
+    return;
+  }
+  $("transcript").setAttribute("aria-busy", "true");
+  try {
+    const found = await call("GET", `${base}/transcript?format=json&q=${encodeURIComponent(term)}`);
+    if (ticket !== searchTicket) return;
+    const segments = found?.segments ?? [];
+    renderSegments(segments, term);
+    showError("transcript-error", null);
+    setText($("search-status"), segments.length
+      ? segments.length === 1 ? `1 part of the transcript mentions “${term}”.` : `${segments.length} parts of the transcript mention “${term}”.`
+      : `Nothing in the transcript mentions “${term}”.`);
+  } catch (error) {
+    if (ticket !== searchTicket || error.status === 401) return;
+    showError("transcript-error", `Could not search the transcript: ${describeError(error)}`);
+  } finally {
+    if (ticket === searchTicket) $("transcript").setAttribute("aria-busy", "false");
+  }
+}
+
+function clearSearch() {
+  $("search-input").value = "";
+  search("");
+}
+
+/** Scrolls the transcript to the segment said at `seconds` and focuses it. */
+function jumpTo(seconds) {
+  if (state.query) clearSearch();
+  const segments = [...$("transcript").children];
+  if (!segments.length) return;
+  const target = segments.filter((li) => Number(li.dataset.start) <= seconds + 0.05).pop() ?? segments[0];
+  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  target.scrollIntoView({ block: "center", behavior: smooth ? "smooth" : "auto" });
+  target.focus({ preventScroll: true });
+  for (const li of segments) li.classList.remove("flash");
+  target.classList.add("flash");
+  setTimeout(() => target.classList.remove("flash"), 2000);
+}
+
+function downloadName(format) {
+  const filename = state.interview?.recording?.filename ?? "";
+  const stem = filename.replace(/\.[^.]+$/, "") || "transcript";
+  return `${stem}.${format}`;
+}
+
+/** Fetches the transcript in a format with the token, and saves it through an object URL. */
+async function download(format, button) {
+  button.disabled = true;
+  showError("transcript-error", null);
+  try {
+    let response;
+    try {
+      response = await fetch(`${base}/transcript?format=${encodeURIComponent(format)}`, {
+        headers: { Authorization: `Bearer ${session.token}` },
+      });
+    } catch {
+      throw new ApiError(0, "network", "Cannot reach the server. Check your connection and try again.");
+    }
+    if (response.status === 401) {
+      session.token = null;
+      goHome();
+      return;
+    }
+    if (!response.ok) {
+      const error = (await response.json().catch(() => null))?.error ?? {};
+      throw new ApiError(response.status, error.code ?? "unknown", error.message ?? `Request failed (${response.status})`, error.details);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = element("a");
+    link.href = url;
+    link.download = downloadName(format);
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    showError("transcript-error", `Could not download the transcript: ${describeError(error)}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- toasts
+
+function showToast(notification) {
+  if (!notification) return;
+  const toasts = $("toasts");
+  const toast = element("div", "toast");
+  if (notification.id) toast.dataset.id = notification.id;
+  if (notification.kind) toast.dataset.kind = notification.kind;
+  toast.append(element("strong", "toast-title", notification.title ?? "Notification"));
+  if (notification.body) toast.append(element("p", "toast-body", notification.body));
+  if (notification.interview_id && notification.interview_id !== interviewId) {
+    const open = element("a", "toast-open", "Open");
+    open.href = `/interviews/${encodeURIComponent(notification.interview_id)}`;
+    toast.append(open);
+  }
+  const close = element("button", "toast-close", "×");
+  close.type = "button";
+  close.setAttribute("aria-label", `Dismiss “${notification.title ?? "notification"}”`);
+  close.addEventListener("click", () => toast.remove());
+  toast.append(close);
+  toasts.append(toast);
+  while (toasts.children.length > TOAST_MAX) toasts.firstChild.remove();
+  // Gone after a while, but not while the pointer or focus is on it.
+  const expire = () => {
+    if (toast.matches(":hover, :focus-within")) setTimeout(expire, 2000);
+    else toast.remove();
+  };
+  setTimeout(expire, TOAST_MS);
+}
+
+// ---------------------------------------------------------------- socket
+
+function onState(next) {
+  if (next === "signed-out") {
+    session.token = null;
+    return goHome();
+  }
+  $("connection").dataset.state = next;
+  $("connection").textContent = next;
+  return undefined;
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "interview.status": {
+      if (frame.interview_id !== interviewId) return undefined;
+      state.pushes += 1;
+      const changed = frame.status !== state.status;
+      applyStatus({ status: frame.status, stage: frame.stage, progress: frame.progress, eta_secs: frame.eta_secs, failure: frame.error });
+      // The stage moved: the duration (or failure reason) may be known now.
+      if (changed) refresh();
+      return undefined;
+    }
+    // Replay done: whatever happened while away is in; make sure with a read.
+    case "hello.ok": return refresh();
+    case "notification": return showToast(frame.notification);
+    case "error": return showBanner(`The server could not handle a request: ${frame.error?.message ?? "unknown error"}`);
+    default: return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+$("reanalyse").addEventListener("click", requestAnalysis);
+$("try-again").addEventListener("click", requestAnalysis);
+
+$("transcript-search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  search($("search-input").value);
+});
+$("search-input").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => search($("search-input").value), SEARCH_DEBOUNCE_MS);
+});
+$("search-clear").addEventListener("click", () => {
+  clearSearch();
+  $("search-input").focus();
+});
+
+for (const button of document.querySelectorAll(".downloads button[data-format]")) {
+  button.setAttribute("aria-label", `Download the transcript as ${button.dataset.format.toUpperCase()}`);
+  button.addEventListener("click", () => download(button.dataset.format, button));
+}
+
+$("recommendations").addEventListener("click", (event) => {
+  const jump = event.target.closest("a.jump");
+  if (!jump) return;
+  event.preventDefault();
+  jumpTo(Number(jump.dataset.at));
+});
+
+async function start() {
+  if (!session.token) return goHome();
+  if (!interviewId) {
+    showBanner("This address names no recording.");
+    return undefined;
+  }
+  try {
+    applyInterview(await call("GET", base), true);
+  } catch (error) {
+    if (error.status === 404) recordingGone();
+    else if (error.status !== 401) showBanner(`Could not load the recording: ${describeError(error)} Reload to try again.`);
+    return undefined;
+  } finally {
+    document.querySelector("main").setAttribute("aria-busy", "false");
+  }
+  live = connect({ onFrame, onState });
+  return undefined;
+}
+
+start();
