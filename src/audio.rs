@@ -223,6 +223,11 @@ fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
+/// A sample in -1..=1 as 16-bit PCM (clamped, rounded).
+pub fn to_i16(sample: f32) -> i16 {
+    (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub uploads: UploadSettings,
     pub interviews: InterviewSettings,
+    pub practice: PracticeSettings,
     pub models: ModelSettings,
     pub transcription: TranscriptionSettings,
     pub jobs: JobSettings,
@@ -217,6 +218,32 @@ impl InterviewSettings {
             job_description_max: self.job_description_max_chars,
         }
     }
+}
+
+/// Practice sessions: their limits, question generation, coaching and the
+/// comparison with recordings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PracticeSettings {
+    /// Questions generated when a request does not say how many.
+    pub default_questions: usize,
+    /// Most questions a session may hold.
+    pub max_questions: usize,
+    pub short_text_max_chars: usize,
+    pub job_description_max_chars: usize,
+    pub resume_url_max_chars: usize,
+    /// Longest answer, feedback text or question list item, in characters.
+    pub max_answer_chars: usize,
+    /// Most answers in one batch request.
+    pub max_batch: usize,
+    pub max_page_size: usize,
+    /// How long the model may take to write questions before the bank answers.
+    pub model_timeout_secs: u64,
+    /// Longest coaching reply from the model, in tokens.
+    pub coaching_max_tokens: u32,
+    /// Cosine similarity of embeddings from which an asked question is a practised one.
+    pub match_threshold: f64,
+    /// The same for the content-word overlap used while no embedding model is loaded.
+    pub lexical_match_threshold: f64,
 }
 
 /// A remote OpenAI-compatible `/v1/audio/transcriptions` endpoint; empty

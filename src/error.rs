@@ -51,6 +51,8 @@ pub enum ApiError {
     TusVersion,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    #[error("answer every question before completing the session ({} unanswered)", question_ids.len())]
+    Unanswered { question_ids: Vec<String> },
     #[error("this {0} was changed by someone else; reload it (version {1} is current)")]
     VersionConflict(&'static str, u64),
     #[error("an unexpected error occurred")]
@@ -79,6 +81,7 @@ impl ApiError {
             Self::UploadTooLarge { .. } => "upload_too_large",
             Self::TusVersion => "unsupported_tus_version",
             Self::VersionConflict(..) => "version_conflict",
+            Self::Unanswered { .. } => "questions_unanswered",
             Self::Unexpected(_) => "internal_error",
         }
     }
@@ -94,6 +97,7 @@ impl ApiError {
                 json!({ "quota_bytes": quota, "used_bytes": used, "requested_bytes": requested })
             }
             Self::VersionConflict(_, current) => json!({ "current_version": current }),
+            Self::Unanswered { question_ids } => json!({ "unanswered": question_ids }),
             _ => serde_json::Value::Null,
         }
     }
@@ -117,7 +121,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::OffsetMismatch { .. } | Self::Conflict { .. } | Self::VersionConflict(..) => StatusCode::CONFLICT,
+            Self::OffsetMismatch { .. } | Self::Conflict { .. } | Self::VersionConflict(..) | Self::Unanswered { .. } => {
+                StatusCode::CONFLICT
+            }
             Self::UploadLocked => StatusCode::LOCKED,
             // tus's checksum extension: "460 Checksum Mismatch".
             Self::ChecksumMismatch => StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),

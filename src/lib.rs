@@ -16,6 +16,8 @@
 //!   analyse, notify), run by the actors' `JobSupervisor`.
 //! - [`analysis`]: the deterministic analytics of a timed transcript.
 //! - [`notify`]: in-app notifications and email (SMTP).
+//! - [`practice`]: practice sessions' questions, answer measures, coaching,
+//!   drills and the comparison with a recorded interview.
 //! - [`embed`]: sentence embeddings: the `Embedder` port and local MiniLM.
 //! - [`models`]: offline model weights: the pinned catalogue, `models fetch`, fetch progress.
 //! - [`transcript_formats`]: transcript downloads (txt, srt, vtt) and search.
@@ -43,6 +45,7 @@ pub mod media;
 pub mod models;
 pub mod notify;
 pub mod pipeline;
+pub mod practice;
 pub mod startup;
 pub mod store;
 pub mod stt;

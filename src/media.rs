@@ -160,8 +160,7 @@ fn unsupported_name(codec: symphonia::core::codecs::CodecType, name: &str) -> St
 fn write(writer: &mut hound::WavWriter<std::io::BufWriter<std::fs::File>>, meter: &mut Meter, samples: &[f32]) -> Result<(), MediaError> {
     for &sample in samples {
         meter.add(sample);
-        let value = (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16;
-        writer.write_sample(value).map_err(|e| MediaError::Io(e.to_string()))?;
+        writer.write_sample(crate::audio::to_i16(sample)).map_err(|e| MediaError::Io(e.to_string()))?;
     }
     Ok(())
 }

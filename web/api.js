@@ -75,9 +75,10 @@ export function connect({ onFrame, onState, onOpen }) {
       if (stopped) return;
       let frame;
       try { frame = JSON.parse(message.data); } catch { return; }
-      // Only durable events carry the user's event seq; a chat.delta's seq counts
-      // pieces of one reply and must not move the replay position.
-      const durable = typeof frame.type === "string" && !frame.type.startsWith("chat.");
+      // Only durable events carry the user's event seq; the seq of a chat.delta or
+      // practice.feedback.delta counts pieces of one stream and must not move the
+      // replay position.
+      const durable = typeof frame.type === "string" && !frame.type.startsWith("chat.") && !frame.type.startsWith("practice.feedback.");
       if (durable && typeof frame.seq === "number" && frame.seq > session.lastSeq) session.lastSeq = frame.seq;
       if (frame.type === "hello.ok" && frame.last_seq < session.lastSeq) session.lastSeq = frame.last_seq;
       onFrame(frame);

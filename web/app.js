@@ -1,8 +1,48 @@
 // The sign-in page: register or sign in, then a small home view showing the
 // account, live activity pushed over the WebSocket, and account actions.
+//
+// Also the boilerplate every signed-in page shares (`signedInPage`): the other
+// pages import it from here, so the sign-in page's wiring below only runs on
+// the page that has the sign-in form.
 import { api, connect, session } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
+
+/**
+ * What a signed-in page needs around api(): `goHome` (close the page's live
+ * connection, from `connection()`, and go to the sign-in page), `call` (api()
+ * that signs out and goes home on a 401, then rethrows), and `showBanner`
+ * (the page's #banner shows the message; null hides it).
+ */
+export function signedInPage({ connection = () => null } = {}) {
+  function goHome() {
+    connection()?.close();
+    location.replace("/");
+  }
+
+  /** api() that sends the visitor to the sign-in page when the token is not (or no longer) valid. */
+  async function call(method, path, body) {
+    try {
+      return await api(method, path, body);
+    } catch (error) {
+      if (error.status === 401) {
+        session.token = null;
+        goHome();
+      }
+      throw error;
+    }
+  }
+
+  function showBanner(message) {
+    $("banner").textContent = message ?? "";
+    $("banner").hidden = !message;
+  }
+
+  return { goHome, call, showBanner };
+}
+
+// ---------------------------------------------------------------- the sign-in page
+
 let mode = "login";
 let live = null;
 
@@ -77,51 +117,55 @@ function signOut() {
   show("auth");
 }
 
-$("tab-login").addEventListener("click", () => setMode("login"));
-$("tab-register").addEventListener("click", () => setMode("register"));
+function startSignInPage() {
+  $("tab-login").addEventListener("click", () => setMode("login"));
+  $("tab-register").addEventListener("click", () => setMode("register"));
 
-$("auth-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const body = { email: form.email.value, password: form.password.value };
-  if (mode === "register") body.name = form.name.value;
-  $("auth-submit").disabled = true;
-  try {
-    const result = await api("POST", mode === "login" ? "/api/v1/auth/login" : "/api/v1/auth/register", body);
-    session.token = result.token;
-    form.password.value = "";
-    await enter();
-  } catch (error) {
-    showError("auth-error", error.message);
-  } finally {
-    $("auth-submit").disabled = false;
-  }
-});
+  $("auth-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const body = { email: form.email.value, password: form.password.value };
+    if (mode === "register") body.name = form.name.value;
+    $("auth-submit").disabled = true;
+    try {
+      const result = await api("POST", mode === "login" ? "/api/v1/auth/login" : "/api/v1/auth/register", body);
+      session.token = result.token;
+      form.password.value = "";
+      await enter();
+    } catch (error) {
+      showError("auth-error", error.message);
+    } finally {
+      $("auth-submit").disabled = false;
+    }
+  });
 
-$("rename-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    renderUser(await api("PATCH", "/api/v1/me", { name: event.currentTarget.name.value }));
-    showError("home-error", null);
-  } catch (error) {
-    showError("home-error", error.message);
-  }
-});
+  $("rename-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      renderUser(await api("PATCH", "/api/v1/me", { name: event.currentTarget.name.value }));
+      showError("home-error", null);
+    } catch (error) {
+      showError("home-error", error.message);
+    }
+  });
 
-$("logout").addEventListener("click", async () => {
-  await api("POST", "/api/v1/auth/logout").catch(() => {});
-  signOut();
-});
-
-$("delete-account").addEventListener("click", async () => {
-  if (!confirm("Delete your account and everything in it? This cannot be undone.")) return;
-  try {
-    await api("DELETE", "/api/v1/me");
+  $("logout").addEventListener("click", async () => {
+    await api("POST", "/api/v1/auth/logout").catch(() => {});
     signOut();
-  } catch (error) {
-    showError("home-error", error.message);
-  }
-});
+  });
 
-setMode("login");
-if (session.token) enter(); else show("auth");
+  $("delete-account").addEventListener("click", async () => {
+    if (!confirm("Delete your account and everything in it? This cannot be undone.")) return;
+    try {
+      await api("DELETE", "/api/v1/me");
+      signOut();
+    } catch (error) {
+      showError("home-error", error.message);
+    }
+  });
+
+  setMode("login");
+  if (session.token) enter(); else show("auth");
+}
+
+if ($("auth-form")) startSignInPage();

@@ -6,7 +6,8 @@
 // (same client_id, so never twice) when the socket opens; an ack removes them.
 // A reply that was streaming when the socket dropped is resumed from the next
 // piece. All user and model text is rendered with textContent.
-import { api, connect, session } from "./api.js";
+import { connect, session } from "./api.js";
+import { signedInPage } from "./app.js";
 
 const $ = (id) => document.getElementById(id);
 const OUTBOX_PREFIX = "debrief.outbox.";
@@ -37,28 +38,7 @@ let openTicket = 0;
 
 // ---------------------------------------------------------------- helpers
 
-function goHome() {
-  live?.close();
-  location.replace("/");
-}
-
-/** api() that sends the visitor to the sign-in page when the token is not (or no longer) valid. */
-async function call(method, path, body) {
-  try {
-    return await api(method, path, body);
-  } catch (error) {
-    if (error.status === 401) {
-      session.token = null;
-      goHome();
-    }
-    throw error;
-  }
-}
-
-function showBanner(message) {
-  $("banner").textContent = message ?? "";
-  $("banner").hidden = !message;
-}
+const { goHome, call, showBanner } = signedInPage({ connection: () => live });
 
 function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID();

@@ -6,9 +6,12 @@
 // 5 s as a fallback while the recording is still being processed; a GET that
 // started before a push arrived does not overwrite what the push said. When the
 // status becomes `completed` the transcript and analysis are loaded in place.
-// Notifications pushed meanwhile show as toasts. All user, transcript and
-// server text is rendered with textContent.
-import { ApiError, api, connect, session } from "./api.js";
+// Notifications pushed meanwhile show as toasts. "Compare with practice" links
+// one of the user's practice sessions and, once the recording is analysed,
+// shows how the interview went against it. All user, transcript and server
+// text is rendered with textContent.
+import { ApiError, connect, session } from "./api.js";
+import { signedInPage } from "./app.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -42,6 +45,10 @@ const STATUS_TEXT = {
   failed: "Processing stopped.",
 };
 const STAR_PARTS = [["situation", "S", "Situation"], ["task", "T", "Task"], ["action", "A", "Action"], ["result", "R", "Result"]];
+const PRACTICE_STATUS_NAMES = { draft: "draft", in_progress: "in progress", completed: "completed" };
+const METRIC_NAMES = { score: "Answer score", star_score: "STAR score", fillers: "Fillers", hedges: "Hedges", word_count: "Words" };
+/** Pages of practice sessions read for the link select (of up to 100 each). */
+const PRACTICE_PAGES = 5;
 
 const interviewId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
 const base = `/api/v1/interviews/${encodeURIComponent(interviewId)}`;
@@ -63,6 +70,8 @@ const state = {
   analysis: null,
   query: "",
   gone: false,
+  /** The user's practice sessions (summaries), for the link select; null until read. */
+  practices: null,
 };
 let live = null;
 let pollTimer = null;
@@ -70,31 +79,11 @@ let resultsTicket = 0;
 let resultsLoading = false;
 let searchTicket = 0;
 let searchTimer = null;
+let compareTicket = 0;
 
 // ---------------------------------------------------------------- helpers
 
-function goHome() {
-  live?.close();
-  location.replace("/");
-}
-
-/** api() that sends the visitor to the sign-in page when the token is not (or no longer) valid. */
-async function call(method, path, body) {
-  try {
-    return await api(method, path, body);
-  } catch (error) {
-    if (error.status === 401) {
-      session.token = null;
-      goHome();
-    }
-    throw error;
-  }
-}
-
-function showBanner(message) {
-  $("banner").textContent = message ?? "";
-  $("banner").hidden = !message;
-}
+const { goHome, call, showBanner } = signedInPage({ connection: () => live });
 
 function showError(id, message) {
   $(id).textContent = message ?? "";
@@ -267,16 +256,21 @@ function applyStatus({ status, stage, progress, eta_secs: eta, failure }) {
 
 /** Takes a fresh copy of the interview; its status only if no push came since it was asked for. */
 function applyInterview(interview, takeStatus) {
+  const linkedBefore = state.interview ? state.interview.practice_id ?? null : undefined;
   state.interview = interview;
   renderHeader();
-  if (!takeStatus) return renderStatus();
-  return applyStatus({
-    status: interview.status,
-    stage: interview.progress?.stage,
-    progress: interview.progress?.progress,
-    eta_secs: interview.progress?.eta_secs,
-    failure: interview.failure_reason,
-  });
+  renderCompare();
+  if (!takeStatus) renderStatus();
+  else {
+    applyStatus({
+      status: interview.status,
+      stage: interview.progress?.stage,
+      progress: interview.progress?.progress,
+      eta_secs: interview.progress?.eta_secs,
+      failure: interview.failure_reason,
+    });
+  }
+  if ((interview.practice_id ?? null) !== linkedBefore) loadComparison();
 }
 
 function recordingGone() {
@@ -288,6 +282,7 @@ function recordingGone() {
   $("processing").hidden = true;
   $("results").hidden = true;
   $("reanalyse").hidden = true;
+  $("compare").hidden = true;
 }
 
 /** Reads the interview again (the fallback to pushes, and after a reconnect). */
@@ -371,6 +366,8 @@ async function loadResults(attempt = 0) {
   }
   $("results").hidden = !state.analysis && !state.transcript;
   renderStatus();
+  // The comparison is made from the analysis: read it again now that one is in.
+  if (state.analysis) loadComparison();
 }
 
 function renderAnalysis(analysis) {
@@ -818,6 +815,274 @@ async function download(format, button) {
   }
 }
 
+// ---------------------------------------------------------------- compare with practice
+
+function practiceTitle(p) {
+  return p.company ? `${p.job_title} at ${p.company}` : p.job_title || "Practice session";
+}
+
+/** The user's practice sessions, newest first (a few pages at most). */
+async function loadPractices() {
+  const items = [];
+  let cursor = null;
+  try {
+    for (let page = 0; page < PRACTICE_PAGES; page += 1) {
+      const query = new URLSearchParams({ limit: "100" });
+      if (cursor) query.set("cursor", cursor);
+      const found = await call("GET", `/api/v1/practice?${query}`);
+      items.push(...(found?.items ?? []));
+      cursor = found?.next_cursor ?? null;
+      if (!cursor) break;
+    }
+  } catch (error) {
+    if (error.status !== 401) showError("compare-error", `Could not load your practice sessions: ${describeError(error)}`);
+    if (!items.length) return;
+  }
+  state.practices = items;
+  renderCompare();
+}
+
+/** The select's options: the sessions, the linked one chosen (or the visitor's choice kept). */
+function fillPracticeSelect(select, practices, linkedId, linked) {
+  const chosen = select.value;
+  const options = [element("option", null, "Choose a practice session…")];
+  options[0].value = "";
+  for (const p of practices) {
+    const facts = [PRACTICE_STATUS_NAMES[p.status] ?? p.status, `${p.answered_count ?? 0}/${p.question_count ?? 0} answered`];
+    const option = element("option", null, `${practiceTitle(p)} (${facts.join(", ")})`);
+    option.value = p.id;
+    options.push(option);
+  }
+  if (linkedId && !linked) {
+    const option = element("option", null, "The linked practice session");
+    option.value = linkedId;
+    options.push(option);
+  }
+  select.replaceChildren(...options);
+  select.value = linkedId ?? (practices.some((p) => p.id === chosen) ? chosen : "");
+}
+
+function renderCompare() {
+  const section = $("compare");
+  if (state.gone || !state.interview) {
+    section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  const linkedId = state.interview.practice_id ?? null;
+  const practices = state.practices ?? [];
+  const linked = linkedId ? practices.find((p) => p.id === linkedId) : null;
+
+  const select = $("practice-select");
+  // Rebuilt only when what it lists changed (a poll must not close an open select).
+  const signature = JSON.stringify([linkedId, practices.map((p) => [p.id, p.status, p.answered_count, p.question_count, practiceTitle(p)])]);
+  if (select.dataset.signature !== signature) {
+    select.dataset.signature = signature;
+    fillPracticeSelect(select, practices, linkedId, linked);
+  }
+  select.disabled = state.practices === null;
+
+  const none = state.practices !== null && practices.length === 0 && !linkedId;
+  $("practice-none").hidden = !none;
+  $("practice-link-form").hidden = none;
+  $("practice-unlink").hidden = !linkedId;
+
+  const note = $("practice-linked");
+  note.hidden = !linkedId;
+  note.replaceChildren();
+  if (linkedId) {
+    const link = element("a", null, linked ? practiceTitle(linked) : "the practice session");
+    link.href = `/practice/${encodeURIComponent(linkedId)}`;
+    note.append("Compared with ", link, ".");
+  }
+}
+
+function showComparisonNote(message) {
+  setText($("comparison-note"), message ?? "");
+  $("comparison-note").hidden = !message;
+}
+
+/** GET …/comparison when a session is linked; 409s explain themselves in a note. */
+async function loadComparison() {
+  const ticket = ++compareTicket;
+  showError("compare-error", null);
+  if (!state.interview?.practice_id) {
+    $("comparison").hidden = true;
+    showComparisonNote(null);
+    return;
+  }
+  if (state.status !== "completed" || !state.analysis) {
+    $("comparison").hidden = true;
+    // Completed, its results on their way: loadResults asks again once they are in.
+    showComparisonNote(state.status === "completed" ? null : "The comparison appears here once the recording is analysed.");
+    return;
+  }
+  $("comparison").setAttribute("aria-busy", "true");
+  try {
+    const comparison = await call("GET", `${base}/comparison`);
+    if (ticket !== compareTicket) return;
+    renderComparison(comparison);
+    showComparisonNote(null);
+  } catch (error) {
+    if (ticket !== compareTicket || error.status === 401) return;
+    $("comparison").hidden = true;
+    if (error.code === "not_linked") showComparisonNote("This recording is not linked to a practice session any more (it was unlinked elsewhere).");
+    else if (error.code === "analysis_not_ready") showComparisonNote("The comparison appears here once the recording is analysed.");
+    else if (error.status === 404) showComparisonNote("The linked practice session no longer exists.");
+    else showError("compare-error", `Could not compare with the practice session: ${describeError(error)}`);
+  } finally {
+    if (ticket === compareTicket) $("comparison").setAttribute("aria-busy", "false");
+  }
+}
+
+async function linkPractice(event) {
+  event.preventDefault();
+  const practiceId = $("practice-select").value;
+  if (!practiceId) {
+    showError("compare-error", "Choose a practice session first.");
+    $("practice-select").focus();
+    return;
+  }
+  await changeLink("PUT", { practice_id: practiceId }, $("practice-link"));
+}
+
+async function changeLink(method, body, control) {
+  control.disabled = true;
+  showError("compare-error", null);
+  try {
+    const interview = await call(method, `${base}/practice`, body);
+    if (method === "DELETE") $("practice-select").value = "";
+    applyInterview(interview, false);
+  } catch (error) {
+    if (error.status === 401) return;
+    const what = method === "PUT" ? "link the practice session" : "unlink the practice session";
+    showError("compare-error", error.status === 404 && method === "PUT"
+      ? "That practice session no longer exists."
+      : `Could not ${what}: ${describeError(error)}`);
+  } finally {
+    control.disabled = false;
+  }
+}
+
+const formatSigned = (n, digits = 0) => {
+  const value = Number(n) || 0;
+  const text = Math.abs(value).toFixed(digits);
+  return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
+};
+const formatMeasure = (n) => String(Math.round((Number(n) || 0) * 10) / 10);
+const formatSimilarity = (similarity) => `${Math.round(clamp01(similarity) * 100)} %`;
+
+function renderComparison(c) {
+  const box = $("comparison");
+  box.replaceChildren();
+  box.hidden = false;
+
+  const head = element("div", "improvement");
+  const score = element("p", "improvement-score");
+  score.dataset.testid = "improvement-score";
+  score.dataset.score = String(c.improvement_score);
+  score.dataset.trend = c.improvement_score > 0 ? "better" : c.improvement_score < 0 ? "worse" : "same";
+  score.append(element("span", "visually-hidden", "Improvement score: "), element("span", "improvement-number", formatSigned(c.improvement_score)));
+  const explain = element("p", "muted improvement-explain",
+    "Improvement over your practice, from −100 (much worse than in practice) to +100 (much better).");
+  const text = element("div");
+  text.append(explain, element("p", "muted counts",
+    `${c.questions_matched} practised ${c.questions_matched === 1 ? "question was" : "questions were"} asked, `
+    + `${c.questions_unexpected} unexpected, ${c.questions_not_asked} practised but not asked. `
+    + `Questions matched by ${c.matcher === "lexical" ? "shared words" : c.matcher} from ${formatSimilarity(c.threshold)} alike.`));
+  head.append(score, text);
+  box.append(head);
+
+  if (c.matches?.length) {
+    box.append(element("h3", null, "Practised and asked"));
+    const list = element("ol", "matches");
+    for (const m of c.matches) list.append(matchItem(m));
+    box.append(list);
+  }
+  if (c.unexpected?.length) {
+    box.append(element("h3", null, "Unexpected questions"));
+    const list = element("ul", "unexpected");
+    list.dataset.testid = "comparison-unexpected";
+    for (const u of c.unexpected) {
+      const li = element("li");
+      const asked = element("p", "asked");
+      asked.append(element("span", "muted", `${clock(u.asked_at_secs)} `), element("span", null, u.asked_question));
+      const close = u.closest_practice_question && Math.round(clamp01(u.similarity) * 100) > 0;
+      li.append(asked, element("p", "muted closest", close
+        ? `Closest practised question (${formatSimilarity(u.similarity)} alike): “${u.closest_practice_question}”`
+        : "Nothing you practised was close."));
+      list.append(li);
+    }
+    box.append(list);
+  }
+  if (c.not_asked?.length) {
+    box.append(element("h3", null, "Practised but not asked"));
+    const list = element("ul", "not-asked");
+    list.dataset.testid = "comparison-not-asked";
+    list.append(...c.not_asked.map((n) => element("li", null, n.practice_question)));
+    box.append(list);
+  }
+  if (!c.matches?.length && !c.unexpected?.length && !c.not_asked?.length) {
+    box.append(element("p", "muted", "There is nothing to compare: neither the practice session nor the recording has questions."));
+  }
+}
+
+function matchItem(m) {
+  const li = element("li", "match");
+  li.dataset.testid = "comparison-match";
+  li.dataset.practiceQuestionId = m.practice_question_id;
+  const practised = element("p", "match-question");
+  practised.append(element("span", "muted", "Practised: "), element("strong", null, m.practice_question));
+  const asked = element("p", "match-asked");
+  asked.append(element("span", "muted", `Asked at ${clock(m.asked_at_secs)}: `), element("span", null, m.asked_question),
+    element("span", "tag similarity", `${formatSimilarity(m.similarity)} alike`));
+  li.append(practised, asked);
+
+  const sides = element("div", "sides");
+  const side = (title, answer, empty, testid) => {
+    const box = element("div", "side");
+    const quote = element("blockquote", answer ? null : "muted", answer || empty);
+    quote.dataset.testid = testid;
+    box.append(element("h4", null, title), quote);
+    return box;
+  };
+  sides.append(
+    side("In practice", m.prep_answer, "You did not answer it in practice.", "prep-answer"),
+    side("In the interview", m.actual_answer, "No answer was given.", "actual-answer"),
+  );
+  li.append(sides);
+
+  if (m.deltas?.length) {
+    const scroll = element("div", "table-scroll");
+    const table = element("table", "data-table deltas");
+    table.append(element("caption", "visually-hidden", "How each measure changed from practice to the interview"));
+    const head = element("tr");
+    for (const name of ["Measure", "Practice", "Interview", "Change"]) {
+      const th = element("th", null, name);
+      th.scope = "col";
+      head.append(th);
+    }
+    table.append(element("thead"), element("tbody"));
+    table.tHead.append(head);
+    for (const d of m.deltas) {
+      const row = element("tr");
+      row.dataset.metric = d.metric;
+      const same = !Number(d.delta);
+      row.dataset.trend = same ? "same" : d.better ? "better" : "worse";
+      const change = element("td", "number change");
+      change.append(formatSigned(d.delta, Number.isInteger(Number(d.delta)) ? 0 : 1), " ",
+        element("span", "trend", same ? "same" : d.better ? "better" : "worse"));
+      const th = element("th", null, METRIC_NAMES[d.metric] ?? d.metric);
+      th.scope = "row";
+      row.append(th, element("td", "number", formatMeasure(d.prep)), element("td", "number", formatMeasure(d.actual)), change);
+      table.tBodies[0].append(row);
+    }
+    scroll.append(table);
+    li.append(scroll);
+  }
+  return li;
+}
+
 // ---------------------------------------------------------------- toasts
 
 function showToast(notification) {
@@ -902,6 +1167,9 @@ for (const button of document.querySelectorAll(".downloads button[data-format]")
   button.addEventListener("click", () => download(button.dataset.format, button));
 }
 
+$("practice-link-form").addEventListener("submit", linkPractice);
+$("practice-unlink").addEventListener("click", () => changeLink("DELETE", undefined, $("practice-unlink")));
+
 $("recommendations").addEventListener("click", (event) => {
   const jump = event.target.closest("a.jump");
   if (!jump) return;
@@ -925,6 +1193,7 @@ async function start() {
     document.querySelector("main").setAttribute("aria-busy", "false");
   }
   live = connect({ onFrame, onState });
+  loadPractices();
   return undefined;
 }
 

@@ -9,7 +9,8 @@
 // offset (HEAD). Network failures are retried with backoff, from HEAD's offset.
 // Progress comes from upload.progress pushes, and from the bytes the server
 // acknowledged when no push is fresh. All user text is rendered with textContent.
-import { ApiError, api, connect, session } from "./api.js";
+import { ApiError, connect, session } from "./api.js";
+import { signedInPage } from "./app.js";
 
 const $ = (id) => document.getElementById(id);
 const RESUME_PREFIX = "debrief.uploads.";
@@ -37,28 +38,7 @@ let listTicket = 0;
 
 // ---------------------------------------------------------------- helpers
 
-function goHome() {
-  live?.close();
-  location.replace("/");
-}
-
-/** api() that sends the visitor to the sign-in page when the token is not (or no longer) valid. */
-async function call(method, path, body) {
-  try {
-    return await api(method, path, body);
-  } catch (error) {
-    if (error.status === 401) {
-      session.token = null;
-      goHome();
-    }
-    throw error;
-  }
-}
-
-function showBanner(message) {
-  $("banner").textContent = message ?? "";
-  $("banner").hidden = !message;
-}
+const { goHome, call, showBanner } = signedInPage({ connection: () => live });
 
 function showUploadError(message) {
   $("upload-error").textContent = message ?? "";

@@ -118,6 +118,9 @@ pub struct Interview {
     /// Where processing is, while it runs (absent otherwise).
     #[serde(default)]
     pub progress: Option<StageProgress>,
+    /// The practice session this interview is compared with, if linked.
+    #[serde(default)]
+    pub practice_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -8,6 +8,8 @@
 //! - [`chat`]: conversations, messages and the idempotency key of a send.
 //! - [`interview`]: recorded interviews, their context and upload pushes.
 //! - [`notification`]: in-app notifications (stored, pushed, marked read).
+//! - [`practice`]: practice sessions (questions, answers, feedback) and their
+//!   comparison with a recorded interview.
 //! - [`transcript`]: what speech-to-text makes of a recording (segments, words, timings).
 //! - [`analysis`]: what Debrief makes of a transcript (speech, structure, tone, score,
 //!   recommendations).
@@ -20,5 +22,6 @@ pub mod chat;
 pub mod error;
 pub mod interview;
 pub mod notification;
+pub mod practice;
 pub mod transcript;
 pub mod ws;

@@ -162,6 +162,20 @@ pub enum ServerFrame {
     /// durable `interview.status` events with a `seq`).
     #[serde(rename = "interview.status")]
     InterviewStatus(crate::interview::InterviewStatusPush),
+    /// The next piece of coaching on a practice answer (live only).
+    #[serde(rename = "practice.feedback.delta")]
+    PracticeFeedbackDelta(crate::practice::FeedbackDelta),
+    /// The coaching is complete and stored with the answer.
+    #[serde(rename = "practice.feedback.done")]
+    PracticeFeedbackDone(crate::practice::FeedbackDone),
+    /// Coaching could not be made; the answer stays stored.
+    #[serde(rename = "practice.feedback.error")]
+    PracticeFeedbackError {
+        practice_id: String,
+        question_id: String,
+        stream_id: String,
+        error: ErrorDetail,
+    },
 }
 
 impl ServerFrame {

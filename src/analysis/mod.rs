@@ -71,6 +71,16 @@ pub fn analyse_text(text: &str, context: &Context) -> Analysis {
     analysis
 }
 
+/// The STAR cues of one answer taken as a whole (a typed practice answer, or
+/// what was said after one question), fillers skipped.
+pub fn star_of(answer: &str) -> protocol::analysis::Star {
+    let transcript = synthetic::transcript_from_text(answer);
+    let tokens = tokens::from_transcript(&transcript);
+    let hits = fillers::find(&tokens, &vec![true; tokens.len()]);
+    let filler_mask = fillers::mask(&hits, tokens.len());
+    structure::star(&tokens, &filler_mask, 0, tokens.len())
+}
+
 fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
     let tokens = tokens::from_transcript(transcript);
     let sentences = tokens::sentences(&tokens);

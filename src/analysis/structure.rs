@@ -515,7 +515,7 @@ pub fn star_score(star: &Star) -> u32 {
 }
 
 /// The STAR cues in tokens `first..end`, fillers skipped.
-fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> Star {
+pub fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> Star {
     let indices: Vec<usize> = (first..end).filter(|&i| !filler[i]).collect();
     let words: Vec<&str> = indices.iter().map(|&i| tokens[i].norm.as_str()).collect();
     let mut cues: Vec<(usize, StarCue)> = Vec::new();

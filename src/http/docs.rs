@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, conversations, health, interviews, metrics, models, notifications, ws};
+use super::{accounts, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, ws};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Debrief API", description = "Interview coaching: accounts, chat, practice, recordings. Recordings are uploaded with tus 1.0.0 at /files/ (creation, creation-with-upload, creation-defer-length, termination, checksum sha1/sha256, expiration; bearer token; Upload-Metadata keys filename, filetype, company, job_title, interview_type, notes, job_description); the final PATCH answers Debrief-Interview-Id."),
+    info(title = "Debrief API", description = "Interview coaching: accounts, chat, practice, recordings. Recordings are uploaded with tus 1.0.0 at /files/ (creation, creation-with-upload, creation-defer-length, termination, checksum sha1/sha256, expiration; bearer token; Upload-Metadata keys filename, filetype, company, job_title, interview_type, notes, job_description, practice_id); the final PATCH answers Debrief-Interview-Id."),
     paths(
         health::healthz, health::readyz, metrics::exposition,
         accounts::register, accounts::login, accounts::logout,
@@ -21,6 +21,11 @@ use super::{accounts, conversations, health, interviews, metrics, models, notifi
         interviews::update_interview, interviews::delete_interview,
         interviews::get_transcript, interviews::get_analysis, interviews::reanalyse,
         notifications::list_notifications, notifications::mark_read,
+        practice::create_practice, practice::list_practice, practice::get_practice, practice::delete_practice,
+        practice::generate_questions, practice::edit_questions, practice::put_answers, practice::complete,
+        practice::regenerate_feedback, practice::edit_feedback, practice::create_drill,
+        coaching::coach_answer,
+        comparison::link, comparison::unlink, comparison::comparison,
         ws::socket,
     ),
     components(schemas(protocol::error::ErrorBody, protocol::ws::ServerFrame)),

@@ -2,6 +2,8 @@
 //! This module only composes them.
 
 pub mod accounts;
+pub mod coaching;
+pub mod comparison;
 pub mod conversations;
 pub mod docs;
 pub mod health;
@@ -10,6 +12,7 @@ pub mod metrics;
 pub mod models;
 pub mod notifications;
 pub mod pagination;
+pub mod practice;
 pub mod web;
 pub mod ws;
 
@@ -23,6 +26,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     models::configure(cfg);
     interviews::configure(cfg);
     notifications::configure(cfg);
+    practice::configure(cfg);
+    coaching::configure(cfg);
+    comparison::configure(cfg);
     crate::tus::configure(cfg);
     ws::configure(cfg);
     web::configure(cfg);

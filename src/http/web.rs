@@ -10,7 +10,7 @@ use rust_embed::RustEmbed;
 struct Assets;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(index).service(interview).service(uploads).service(recording).service(asset);
+    cfg.service(index).service(interview).service(uploads).service(recording).service(practice_list).service(practice_session).service(asset);
 }
 
 /// An embedded file as a response, 404 (JSON) if there is none.
@@ -48,6 +48,18 @@ async fn recording() -> HttpResponse {
 #[get("/uploads")]
 async fn uploads() -> HttpResponse {
     embedded("uploads.html")
+}
+
+/// Practice sessions: the history and a new session.
+#[get("/practice")]
+async fn practice_list() -> HttpResponse {
+    embedded("practice.html")
+}
+
+/// One practice session: questions, answers with streamed coaching, feedback.
+#[get("/practice/{id}")]
+async fn practice_session() -> HttpResponse {
+    embedded("practice.html")
 }
 
 /// Scripts, styles and images under `/static/`.

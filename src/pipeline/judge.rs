@@ -83,8 +83,3 @@ pub async fn judge(model: &dyn ChatModel, transcript: &Transcript, analysis: &An
         .collect();
     Ok(Judgement { engine: model.describe(), summary: parsed.summary.chars().take(2000).collect(), answers })
 }
-
-/// The failure in a few words for the user.
-pub fn reason(error: &anyhow::Error) -> String {
-    error.to_string()
-}

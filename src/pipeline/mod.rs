@@ -111,14 +111,7 @@ impl Pipeline {
             .set_stage(&job.owner, &job.interview_id, stage, progress, eta_secs, failure)
             .await
             .map_err(transient)?;
-        let push = InterviewStatusPush {
-            interview_id: job.interview_id.clone(),
-            status: stage.status(),
-            stage,
-            progress,
-            eta_secs,
-            error: error.map(str::to_owned),
-        };
+        let push = status_push(job, stage, progress, eta_secs, error);
         let body = serde_json::to_value(&push).map_err(|e| transient(e.into()))?;
         self.events.publish(&job.owner, "interview.status", body).await.map_err(transient)?;
         Ok(())
@@ -126,14 +119,7 @@ impl Pipeline {
 
     /// Pushes progress within a stage (live only).
     fn progress(&self, job: &ClaimedJob, stage: Stage, progress: f64, eta_secs: Option<f64>) {
-        let push = InterviewStatusPush {
-            interview_id: job.interview_id.clone(),
-            status: stage.status(),
-            stage,
-            progress,
-            eta_secs,
-            error: None,
-        };
+        let push = status_push(job, stage, progress, eta_secs, None);
         self.hub.do_send(Broadcast { user_id: job.owner.clone(), frame: Arc::new(ServerFrame::InterviewStatus(push)) });
     }
 
@@ -212,10 +198,8 @@ impl Pipeline {
                 }
             }
         };
-        let transcript = result.map_err(|error| match error {
-            SttError::Unavailable(_) | SttError::Remote(_) => JobFailure::transient(error.to_string()),
-            SttError::Engine(_) => JobFailure::transient(error.to_string()),
-        })?;
+        // Every speech failure may pass (an endpoint back, a model loaded): retry.
+        let transcript = result.map_err(|error: SttError| JobFailure::transient(error.to_string()))?;
         let elapsed = started.elapsed().as_secs_f64();
         if elapsed > 0.0 && duration_secs > 1.0 {
             self.measured_rtf.store((duration_secs / elapsed).to_bits(), Ordering::Relaxed);
@@ -253,7 +237,7 @@ impl Pipeline {
                     analysis.missing.push(format!(
                         "The model's judgement (relevance of each answer, written feedback) is missing: {}. \
                          The transcript and measured analytics are complete; re-analyse later to add it.",
-                        judge::reason(&error)
+                        error
                     ));
                 }
             }
@@ -265,22 +249,18 @@ impl Pipeline {
 
     async fn notify_completed(&self, job: &ClaimedJob, recording: &RecordingToProcess) -> Result<(), JobFailure> {
         self.enter(job, Stage::Notifying, Some(1.0), None).await?;
-        let name = describe(recording);
+        let body = format!(
+            "The analysis of {} is ready: transcript, speech metrics, structure, tone and recommendations.",
+            describe(recording)
+        );
+        self.notify(job, "analysis.completed", "Your interview analysis is ready", &body).await.map_err(transient)
+    }
+
+    /// The run's one notification (`<interview>_<run>`: a re-run never adds a second).
+    async fn notify(&self, job: &ClaimedJob, kind: &str, title: &str, body: &str) -> anyhow::Result<()> {
         let id = format!("{}_{}", job.interview_id, job.run);
-        let body = format!("The analysis of {name} is ready: transcript, speech metrics, structure, tone and recommendations.");
-        self.notifier
-            .notify(
-                &job.owner,
-                NewNotification {
-                    id: &id,
-                    kind: "analysis.completed",
-                    title: "Your interview analysis is ready",
-                    body: &body,
-                    interview_id: Some(&job.interview_id),
-                },
-            )
-            .await
-            .map_err(transient)
+        let notification = NewNotification { id: &id, kind, title, body, interview_id: Some(&job.interview_id) };
+        self.notifier.notify(&job.owner, notification).await
     }
 }
 
@@ -325,20 +305,8 @@ impl JobRunner for Pipeline {
                 Some(recording) => describe(&recording),
                 None => return Ok(()),
             };
-            let id = format!("{}_{}", job.interview_id, job.run);
             let body = format!("Debrief could not analyse {name}: {}", failure.message);
-            self.notifier
-                .notify(
-                    &job.owner,
-                    NewNotification {
-                        id: &id,
-                        kind: "analysis.failed",
-                        title: "Your interview could not be analysed",
-                        body: &body,
-                        interview_id: Some(&job.interview_id),
-                    },
-                )
-                .await
+            self.notify(job, "analysis.failed", "Your interview could not be analysed", &body).await
         }
         .await;
         if let Err(error) = result {
@@ -351,5 +319,17 @@ impl JobRunner for Pipeline {
         if let Err(f) = self.enter(job, Stage::Queued, None, Some(&note)).await {
             tracing::warn!(job = %job.id, error = %f.message, "recording a retry failed");
         }
+    }
+}
+
+/// The `interview.status` push of a job at `stage`.
+fn status_push(job: &ClaimedJob, stage: Stage, progress: f64, eta_secs: Option<f64>, error: Option<&str>) -> InterviewStatusPush {
+    InterviewStatusPush {
+        interview_id: job.interview_id.clone(),
+        status: stage.status(),
+        stage,
+        progress,
+        eta_secs,
+        error: error.map(str::to_owned),
     }
 }

@@ -32,6 +32,7 @@ struct InterviewRow {
     stage: Option<String>,
     stage_progress: Option<f64>,
     eta_secs: Option<f64>,
+    practice_id: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -81,6 +82,7 @@ impl From<InterviewRow> for Interview {
                 progress: row.stage_progress.unwrap_or_default(),
                 eta_secs: row.eta_secs,
             }),
+            practice_id: row.practice_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -90,7 +92,7 @@ impl From<InterviewRow> for Interview {
 const INTERVIEW_FIELDS: &str = "record::id(id) AS id, status, version, company, job_title, interview_type, \
      notes, job_description, filename, filetype, size_bytes, sha256, \
      (IF upload != NONE THEN record::id(upload) END) AS upload_id, upload.offset AS upload_offset, \
-     duration_secs, failure_reason, stage, stage_progress, eta_secs, created_at, updated_at";
+     duration_secs, failure_reason, stage, stage_progress, eta_secs, practice_id, created_at, updated_at";
 
 /// Why an edit did not apply.
 #[derive(Debug)]
@@ -99,6 +101,10 @@ pub enum EditRefused {
     /// The edit was based on an older version; this is the current one.
     Stale { current: u64 },
 }
+
+/// The practice session to link is not one of the owner's.
+#[derive(Debug)]
+pub struct PracticeMissing;
 
 /// What deleting an interview leaves to clean up.
 #[derive(Debug, SurrealValue)]
@@ -182,6 +188,36 @@ impl Store {
             Some(current) => EditRefused::Stale { current: current.version },
             None => EditRefused::NotFound,
         }))
+    }
+
+    /// Links the interview to one of the owner's practice sessions (`None`
+    /// unlinks). `Ok(None)`: no such interview; `Err(PracticeMissing)` when the
+    /// session is not the owner's.
+    #[tracing::instrument(skip_all)]
+    pub async fn link_practice(
+        &self,
+        owner: &str,
+        id: &str,
+        practice_id: Option<&str>,
+    ) -> anyhow::Result<Result<Option<Interview>, PracticeMissing>> {
+        if let Some(practice_id) = practice_id
+            && self.practice(owner, practice_id).await?.is_none()
+        {
+            return Ok(Err(PracticeMissing));
+        }
+        let rows: Vec<InterviewRow> = self
+            .db()
+            .query(format!(
+                "UPDATE $interview SET practice_id = $practice_id, version += 1, updated_at = time::now()
+                 WHERE owner = $owner RETURN {INTERVIEW_FIELDS}"
+            ))
+            .bind(("interview", interview_record(id)))
+            .bind(("owner", user_record(owner)))
+            .bind(("practice_id", practice_id.map(str::to_owned)))
+            .await
+            .and_then(|mut r| r.take(0))
+            .context("failed to link an interview to practice")?;
+        Ok(Ok(rows.into_iter().next().map(Into::into)))
     }
 
     /// Deletes the interview and every upload that brought it. `None` when the

@@ -172,6 +172,23 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE FIELD IF NOT EXISTS created_at ON notification TYPE datetime;
         DEFINE INDEX IF NOT EXISTS notification_owner_created ON notification FIELDS owner, created_at;
     "#,
+}, Migration {
+    version: 5,
+    name: "practice sessions and their link to recordings",
+    statements: r#"
+        DEFINE TABLE IF NOT EXISTS practice SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON practice TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS status ON practice TYPE string ASSERT $value IN ["draft", "in_progress", "completed"];
+        DEFINE FIELD IF NOT EXISTS version ON practice TYPE int;
+        DEFINE FIELD IF NOT EXISTS body ON practice TYPE string;
+        DEFINE FIELD IF NOT EXISTS summary ON practice TYPE string;
+        DEFINE FIELD IF NOT EXISTS created_at ON practice TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS updated_at ON practice TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS practice_owner_created ON practice FIELDS owner, created_at;
+
+        DEFINE FIELD IF NOT EXISTS practice_id ON interview TYPE option<string>;
+        DEFINE INDEX IF NOT EXISTS interview_owner_practice ON interview FIELDS owner, practice_id;
+    "#,
 }];
 
 #[derive(SurrealValue)]

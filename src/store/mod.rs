@@ -10,6 +10,7 @@ pub mod events;
 pub mod interviews;
 pub mod jobs;
 pub mod migrations;
+pub mod practice;
 pub mod results;
 pub mod tickets;
 pub mod tokens;

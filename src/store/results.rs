@@ -258,6 +258,21 @@ impl Store {
             .transpose()
     }
 
+    /// The owner's newest `limit` analyses (for drills).
+    #[tracing::instrument(skip_all)]
+    pub async fn recent_analyses(&self, owner: &str, limit: usize) -> anyhow::Result<Vec<Analysis>> {
+        let bodies: Vec<String> = self
+            .db()
+            .query("SELECT VALUE body FROM analysis WHERE owner = $owner ORDER BY created_at DESC LIMIT $limit")
+            .bind(("owner", user_record(owner)))
+            .bind(("limit", i64::try_from(limit).unwrap_or(i64::MAX)))
+            .await
+            .and_then(|mut r| r.take(0))
+            .context("failed to read recent analyses")?;
+        // An analysis of an older rubric that no longer decodes is skipped, not fatal.
+        Ok(bodies.iter().filter_map(|body| serde_json::from_str(body).ok()).collect())
+    }
+
     /// Stores a notification unless one with its id exists; either way returns the stored one.
     pub async fn create_notification(&self, owner: &str, new: NewNotification<'_>, email: &str) -> anyhow::Result<StoredNotification> {
         let rows: Vec<NotificationRow> = self

@@ -59,6 +59,8 @@ pub struct NewUpload<'a> {
     pub filename: Option<&'a str>,
     pub filetype: Option<&'a str>,
     pub context: &'a InterviewContext,
+    /// The practice session the interview is compared with, if given.
+    pub practice_id: Option<&'a str>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -86,7 +88,8 @@ impl Store {
                      company = $company, job_title = $job_title, interview_type = $interview_type,
                      notes = $notes, job_description = $job_description,
                      filename = $filename, filetype = $filetype, size_bytes = $length,
-                     upload = $upload, created_at = time::now(), updated_at = time::now()
+                     upload = $upload, practice_id = $practice_id,
+                     created_at = time::now(), updated_at = time::now()
                      RETURN NONE;
                  CREATE $upload SET owner = $owner, interview = $interview, length = $length, offset = 0,
                      metadata = $metadata, file_key = $file_key, completed = false,
@@ -107,6 +110,7 @@ impl Store {
             .bind(("metadata", new.metadata.to_owned()))
             .bind(("file_key", new.file_key.to_owned()))
             .bind(("expires_at", new.expires_at))
+            .bind(("practice_id", new.practice_id.map(str::to_owned)))
             .await
             .and_then(|r| r.check())
             .context("failed to create an upload")?;

@@ -119,6 +119,7 @@ impl Store {
                  DELETE analysis WHERE owner = $user;
                  DELETE notification WHERE owner = $user;
                  DELETE interview WHERE owner = $user;
+                 DELETE practice WHERE owner = $user;
                  DELETE message WHERE owner = $user;
                  DELETE conversation WHERE owner = $user;
                  DELETE event WHERE owner = $user;

@@ -212,8 +212,7 @@ fn wav_bytes(samples: &[f32]) -> Result<Vec<u8>, SttError> {
     let mut bytes = Cursor::new(Vec::with_capacity(44 + samples.len() * 2));
     let mut writer = hound::WavWriter::new(&mut bytes, spec).map_err(|e| SttError::Engine(e.into()))?;
     for &sample in samples {
-        let value = (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16;
-        writer.write_sample(value).map_err(|e| SttError::Engine(e.into()))?;
+        writer.write_sample(crate::audio::to_i16(sample)).map_err(|e| SttError::Engine(e.into()))?;
     }
     writer.finalize().map_err(|e| SttError::Engine(e.into()))?;
     Ok(bytes.into_inner())

@@ -213,6 +213,15 @@ async fn create_upload(
         message: e.message,
     })?;
     let filename = filename.map(|n| n.chars().take(limits.short_text_max).collect::<String>());
+    let practice_id = metadata.get("practice_id").map(str::trim).filter(|p| !p.is_empty());
+    if let Some(practice_id) = practice_id
+        && state.store.practice(&auth.user_id, practice_id).await?.is_none()
+    {
+        return Err(ApiError::Validation {
+            field: "practice_id",
+            message: String::from("practice_id names no practice session of yours"),
+        });
+    }
     if let Some(requested) = length {
         check_quota(state, &auth.user_id, requested).await?;
     }
@@ -237,6 +246,7 @@ async fn create_upload(
                 filename: filename.as_deref(),
                 filetype,
                 context: &context,
+                practice_id,
                 expires_at: expires,
             },
         )

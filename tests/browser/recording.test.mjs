@@ -12,7 +12,9 @@ import { createServer } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HANG_GUARD_MS, useServer, waitForText } from "./support.mjs";
+import {
+  HANG_GUARD_MS, uploadInPage, uploadOverTus, useServer, waitForRecordingsLoaded, waitForText, wavSeconds,
+} from "./support.mjs";
 
 /** How long the fake takes to answer, so the page can be seen transcribing. */
 const TRANSCRIPTION_DELAY_MS = 1500;
@@ -73,31 +75,6 @@ async function startFakeTranscription() {
   };
 }
 
-/** A mono 16-bit PCM WAV at 16 kHz of `seconds` of a quiet sine tone of `hz`. */
-function wav(seconds, hz = 220) {
-  const rate = 16_000;
-  const samples = Math.round(seconds * rate);
-  const data = samples * 2;
-  const file = Buffer.alloc(44 + data);
-  file.write("RIFF", 0, "ascii");
-  file.writeUInt32LE(36 + data, 4);
-  file.write("WAVE", 8, "ascii");
-  file.write("fmt ", 12, "ascii");
-  file.writeUInt32LE(16, 16); // size of the fmt chunk
-  file.writeUInt16LE(1, 20); // PCM
-  file.writeUInt16LE(1, 22); // mono
-  file.writeUInt32LE(rate, 24);
-  file.writeUInt32LE(rate * 2, 28); // bytes per second
-  file.writeUInt16LE(2, 32); // bytes per frame
-  file.writeUInt16LE(16, 34); // bits per sample
-  file.write("data", 36, "ascii");
-  file.writeUInt32LE(data, 40);
-  for (let i = 0; i < samples; i += 1) {
-    file.writeInt16LE(Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * 600), 44 + 2 * i);
-  }
-  return file;
-}
-
 /** What the page shows of the processing: the badge and the highlighted stage. */
 function shownStatus(page) {
   return page.evaluate(() => ({
@@ -131,7 +108,7 @@ describe("recording page", () => {
   });
   const dir = mkdtempSync(join(tmpdir(), "debrief-recording-"));
   const recording = join(dir, "team-lead-interview.wav");
-  writeFileSync(recording, wav(12));
+  writeFileSync(recording, wavSeconds(12));
 
   after(async () => {
     await fake?.close();
@@ -140,17 +117,11 @@ describe("recording page", () => {
 
   test("a recording uploaded on the uploads page goes through its statuses live and opens on its analysis page with transcript, metrics and recommendations", async () => {
     // Arrange: a signed-in user on the recordings page.
-    const { token } = await h.newAccount("grace");
-    const context = await h.newContext(token);
-    const page = await h.openPage(context, "/uploads");
-    await page.locator("#recordings[aria-busy=false]").waitFor({ state: "attached" });
+    const { token, page } = await h.signedInPage("grace", "/uploads");
+    await waitForRecordingsLoaded(page);
 
     // Act: upload the recording with its context, then open it from the list.
-    await page.setInputFiles("#file-input", recording);
-    await page.fill("#upload-form [name=company]", "Initech");
-    await page.fill("#upload-form [name=job_title]", "Team lead");
-    await page.selectOption("#upload-form [name=interview_type]", "behavioral");
-    await page.click("#upload-submit");
+    await uploadInPage(page, recording, { company: "Initech", job_title: "Team lead", interview_type: "behavioral" });
     await waitForText(page, "#transfers li.transfer .transfer-status", "Uploaded.");
     const listed = page.locator("#recordings li.recording", { hasText: "Team lead at Initech" });
     const id = await listed.getAttribute("data-id");
@@ -205,6 +176,66 @@ describe("recording page", () => {
     const chart = page.locator("#timeline svg[role=img]");
     await chart.waitFor();
     assert.match(await chart.getAttribute("aria-label"), /^Timeline of /);
+    assert.deepEqual(page.scriptErrors, []);
+  });
+  test("a recording linked to a practice session shows how the interview went against it, and can be unlinked", async () => {
+    // Arrange: a practice session that rehearsed one of the questions the recording asks, and the analysed recording.
+    const { token } = await h.newAccount("hedy");
+    const created = await h.rest("POST", "/api/v1/practice", { token, body: { job_title: "Team lead", company: "Initech", interview_type: "behavioral" } });
+    const practiceBase = `/api/v1/practice/${encodeURIComponent(created.id)}`;
+    const edited = await h.rest("PUT", `${practiceBase}/questions`, {
+      token, body: { questions: [{ text: "Tell me about a time you led a project." }, { text: "Why do you want to work here?" }] },
+    });
+    const prepAnswer = "At my last company I was responsible for a database migration. I led a team of four, planned the cut-over, "
+      + "and as a result we reduced costs by 30 percent.";
+    await h.rest("PUT", `${practiceBase}/answers`, { token, body: { answers: [{ question_id: edited.questions[0].id, text: prepAnswer }] } });
+    const id = await uploadOverTus(h.baseUrl, token, {
+      name: "team-lead-interview.wav", bytes: wavSeconds(12), metadata: { company: "Initech", job_title: "Team lead", interview_type: "behavioral" },
+    });
+    const context = await h.newContext(token);
+    const page = await h.openPage(context, `/interviews/${id}`);
+    await watchUntilCompleted(page);
+    await page.locator("#answers li.answer").first().waitFor();
+
+    // Not linked yet: a select of the practice sessions, and no comparison.
+    const select = page.locator("[data-testid=practice-select]:not([disabled])");
+    await select.locator(`option[value="${created.id}"]`).waitFor({ state: "attached" });
+    assert.ok(await page.isHidden("[data-testid=comparison]"));
+    assert.ok(await page.isHidden("[data-testid=practice-unlink]"));
+
+    // Act: link it.
+    await select.selectOption(created.id);
+    await page.click("[data-testid=practice-link]");
+
+    // Assert: the comparison the server makes, side by side.
+    await page.locator("[data-testid=comparison-match]").first().waitFor();
+    const comparison = await h.rest("GET", `/api/v1/interviews/${id}/comparison`, { token });
+    assert.equal((await h.rest("GET", `/api/v1/interviews/${id}`, { token })).practice_id, created.id, "linked on the server");
+    assert.match(await page.textContent("[data-testid=practice-linked]"), /Team lead at Initech/);
+    const score = page.locator("[data-testid=improvement-score]");
+    assert.equal(Number(await score.getAttribute("data-score")), comparison.improvement_score);
+    assert.ok(comparison.improvement_score >= -100 && comparison.improvement_score <= 100);
+    const matches = page.locator("[data-testid=comparison-match]");
+    assert.equal(await matches.count(), comparison.matches.length);
+    assert.ok(comparison.matches.length >= 1, "the rehearsed question was asked");
+    const [match] = comparison.matches;
+    const shown = matches.first();
+    assert.equal(await shown.getAttribute("data-practice-question-id"), match.practice_question_id);
+    assert.equal(await shown.locator("[data-testid=prep-answer]").textContent(), match.prep_answer);
+    assert.equal(await shown.locator("[data-testid=actual-answer]").textContent(), match.actual_answer);
+    const deltas = await shown.locator("tr[data-metric]").evaluateAll((rows) => rows.map((row) => [row.dataset.metric, row.dataset.trend]));
+    assert.deepEqual(deltas, match.deltas.map((d) => [d.metric, d.delta === 0 ? "same" : d.better ? "better" : "worse"]), "each measure marked better or worse");
+    assert.equal(await page.locator("[data-testid=comparison-unexpected] li").count(), comparison.unexpected.length);
+    assert.deepEqual(await page.locator("[data-testid=comparison-not-asked] li").allTextContents(), comparison.not_asked.map((n) => n.practice_question));
+    assert.ok(await page.isHidden("[data-testid=compare-error]"));
+
+    // Still linked after a reload; then unlinked.
+    await page.reload();
+    await page.locator("[data-testid=comparison-match]").first().waitFor();
+    await page.click("[data-testid=practice-unlink]");
+    await page.locator("[data-testid=comparison]").waitFor({ state: "hidden" });
+    assert.equal((await h.rest("GET", `/api/v1/interviews/${id}`, { token })).practice_id, null, "unlinked on the server");
+    assert.equal(await page.inputValue("[data-testid=practice-select]"), "");
     assert.deepEqual(page.scriptErrors, []);
   });
 });

@@ -1,7 +1,7 @@
 // Shared harness of the browser tests: a real Debrief server (in-memory
 // database, recordings in a temporary directory, no model unless a suite
 // configures one) and a real headless Chromium, plus the helpers every page
-// test needs. Not a test file itself: `node --test` only picks up *.test.mjs here.
+// test needs (accounts, recordings). Not a test file itself: `node --test` only picks up *.test.mjs here.
 //
 //   DEBRIEF_BIN=/path/to/debrief  the server binary (default: target/debug/debrief)
 //   CHROMIUM_PATH=/path/to/chrome the browser (default: /usr/bin/chromium)
@@ -257,5 +257,87 @@ export function useServer(beforeStart = async () => ({})) {
     return page;
   };
 
+  /**
+   * A fresh account signed up over the API, and `path` open in a new context
+   * that holds its token: `{ token, user, context, page }`.
+   */
+  h.signedInPage = async (label, path = "/") => {
+    const { token, user } = await h.newAccount(label);
+    const context = await h.newContext(token);
+    const page = await h.openPage(context, path);
+    return { token, user, context, page };
+  };
+
   return h;
+}
+
+// ---------------------------------------------------------------- recordings
+
+/**
+ * A mono 16-bit PCM WAV of `bytes` bytes in all (a 44-byte RIFF/WAVE header,
+ * then samples of a sine tone of `hz` at 16 kHz, peaking at `amplitude`).
+ */
+export function wav(bytes, hz = 440, amplitude = 8000) {
+  const rate = 16_000;
+  const samples = Math.floor((bytes - 44) / 2);
+  const data = samples * 2;
+  const file = Buffer.alloc(44 + data);
+  file.write("RIFF", 0, "ascii");
+  file.writeUInt32LE(36 + data, 4);
+  file.write("WAVE", 8, "ascii");
+  file.write("fmt ", 12, "ascii");
+  file.writeUInt32LE(16, 16); // size of the fmt chunk
+  file.writeUInt16LE(1, 20); // PCM
+  file.writeUInt16LE(1, 22); // mono
+  file.writeUInt32LE(rate, 24);
+  file.writeUInt32LE(rate * 2, 28); // bytes per second
+  file.writeUInt16LE(2, 32); // bytes per frame
+  file.writeUInt16LE(16, 34); // bits per sample
+  file.write("data", 36, "ascii");
+  file.writeUInt32LE(data, 40);
+  for (let i = 0; i < samples; i += 1) {
+    file.writeInt16LE(Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * amplitude), 44 + 2 * i);
+  }
+  return file;
+}
+
+/** The same WAV, `seconds` long (a quiet tone unless `amplitude` says otherwise). */
+export const wavSeconds = (seconds, hz = 220, amplitude = 600) => wav(44 + 2 * Math.round(seconds * 16_000), hz, amplitude);
+
+/** Waits until the recordings page's list has finished loading (no refresh in flight). */
+export async function waitForRecordingsLoaded(page) {
+  await page.locator("#recordings[aria-busy=false]").waitFor({ state: "attached" });
+}
+
+/** On the recordings page: picks a file in the form, fills the context given, and presses Upload. */
+export async function uploadInPage(page, file, context = {}) {
+  await page.setInputFiles("#file-input", file);
+  for (const [field, value] of Object.entries(context)) {
+    if (field === "interview_type") await page.selectOption(`#upload-form [name=${field}]`, value);
+    else await page.fill(`#upload-form [name=${field}]`, value);
+  }
+  await page.click("#upload-submit");
+}
+
+/** An upload made over tus from the test (a recording that exists before the page opens); resolves with its interview id. */
+export async function uploadOverTus(baseUrl, token, { name, bytes, metadata = {} }) {
+  const headers = { Authorization: `Bearer ${token}`, "Tus-Resumable": "1.0.0" };
+  const pairs = { filename: name, filetype: "audio/wav", ...metadata };
+  const created = await fetch(`${baseUrl}/files/`, {
+    method: "POST",
+    headers: {
+      ...headers, "Upload-Length": String(bytes.length),
+      "Upload-Metadata": Object.entries(pairs).map(([k, v]) => `${k} ${Buffer.from(v).toString("base64")}`).join(","),
+    },
+    signal: AbortSignal.timeout(HANG_GUARD_MS),
+  });
+  assert.equal(created.status, 201, await created.text());
+  const patched = await fetch(new URL(created.headers.get("location"), baseUrl), {
+    method: "PATCH",
+    headers: { ...headers, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0" },
+    body: bytes,
+    signal: AbortSignal.timeout(HANG_GUARD_MS),
+  });
+  assert.equal(patched.status, 204, await patched.text());
+  return created.headers.get("debrief-interview-id");
 }

@@ -12,38 +12,13 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HANG_GUARD_MS, useServer, waitForText, waitUntilOnline } from "./support.mjs";
+import {
+  HANG_GUARD_MS, uploadInPage, uploadOverTus, useServer, waitForRecordingsLoaded,
+  waitForText, waitUntilOnline, wav,
+} from "./support.mjs";
 
 const MIB = 1024 * 1024;
 const CHUNK_KEY = "debrief.upload.chunk_bytes";
-
-/**
- * A mono 16-bit PCM WAV of `bytes` bytes in all (a 44-byte RIFF/WAVE header,
- * then samples of a sine tone of `hz` at 16 kHz).
- */
-function wav(bytes, hz = 440) {
-  const rate = 16_000;
-  const samples = Math.floor((bytes - 44) / 2);
-  const data = samples * 2;
-  const file = Buffer.alloc(44 + data);
-  file.write("RIFF", 0, "ascii");
-  file.writeUInt32LE(36 + data, 4);
-  file.write("WAVE", 8, "ascii");
-  file.write("fmt ", 12, "ascii");
-  file.writeUInt32LE(16, 16); // size of the fmt chunk
-  file.writeUInt16LE(1, 20); // PCM
-  file.writeUInt16LE(1, 22); // mono
-  file.writeUInt32LE(rate, 24);
-  file.writeUInt32LE(rate * 2, 28); // bytes per second
-  file.writeUInt16LE(2, 32); // bytes per frame
-  file.writeUInt16LE(16, 34); // bits per sample
-  file.write("data", 36, "ascii");
-  file.writeUInt32LE(data, 40);
-  for (let i = 0; i < samples; i += 1) {
-    file.writeInt16LE(Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * 8000), 44 + 2 * i);
-  }
-  return file;
-}
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
@@ -80,11 +55,6 @@ async function waitForRecordings(page, what, check) {
   return assert.fail(`waiting for ${what}; the list showed ${JSON.stringify(last)}`);
 }
 
-/** Waits until the list has finished loading (no refresh in flight). */
-async function waitForListLoaded(page) {
-  await page.locator("#recordings[aria-busy=false]").waitFor({ state: "attached" });
-}
-
 /** Records the page's tus requests and responses (method, path, Upload-Offset, status). */
 function recordTus(page) {
   const log = { requests: [], responses: [] };
@@ -106,39 +76,6 @@ function recordTus(page) {
     });
   });
   return log;
-}
-
-/** Picks a file in the form, fills the context given, and presses Upload. */
-async function upload(page, file, context = {}) {
-  await page.setInputFiles("#file-input", file);
-  for (const [field, value] of Object.entries(context)) {
-    if (field === "interview_type") await page.selectOption(`#upload-form [name=${field}]`, value);
-    else await page.fill(`#upload-form [name=${field}]`, value);
-  }
-  await page.click("#upload-submit");
-}
-
-/** An upload made over tus from the test (a recording that exists before the page opens). */
-async function uploadOverTus(baseUrl, token, { name, bytes, metadata = {} }) {
-  const headers = { Authorization: `Bearer ${token}`, "Tus-Resumable": "1.0.0" };
-  const pairs = { filename: name, filetype: "audio/wav", ...metadata };
-  const created = await fetch(`${baseUrl}/files/`, {
-    method: "POST",
-    headers: {
-      ...headers, "Upload-Length": String(bytes.length),
-      "Upload-Metadata": Object.entries(pairs).map(([k, v]) => `${k} ${Buffer.from(v).toString("base64")}`).join(","),
-    },
-    signal: AbortSignal.timeout(HANG_GUARD_MS),
-  });
-  assert.equal(created.status, 201, await created.text());
-  const patched = await fetch(new URL(created.headers.get("location"), baseUrl), {
-    method: "PATCH",
-    headers: { ...headers, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0" },
-    body: bytes,
-    signal: AbortSignal.timeout(HANG_GUARD_MS),
-  });
-  assert.equal(patched.status, 204, await patched.text());
-  return created.headers.get("debrief-interview-id");
 }
 
 /** The page's remembered unfinished uploads. */
@@ -166,12 +103,10 @@ describe("the recordings page", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("a recording uploads with its context, the progress reaches 100 %, and it is listed as uploaded", async () => {
-    const { token } = await h.newAccount("ada");
-    const context = await h.newContext(token);
-    const page = await h.openPage(context, "/uploads");
+    const { token, page } = await h.signedInPage("ada", "/uploads");
     const tus = recordTus(page);
     await waitUntilOnline(page);
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
     assert.ok(await page.isVisible("#recordings-empty"), "an empty list says so");
     assert.ok(!(await page.isVisible("#transfers-section")), "no uploads yet");
     // The test server runs no speech or embedding model: the page says so rather than pretending.
@@ -181,7 +116,7 @@ describe("the recordings page", () => {
       "Transcription: no local speech model configured · Question matching: no local embedding model configured",
     );
 
-    await upload(page, files.short.path, { company: "Acme Robotics", job_title: "Backend engineer", interview_type: "technical" });
+    await uploadInPage(page, files.short.path, { company: "Acme Robotics", job_title: "Backend engineer", interview_type: "technical" });
     const card = page.locator("#transfers li.transfer");
     await card.locator('[role=progressbar][aria-valuenow="100"]').waitFor();
     await waitForText(page, "#transfers li.transfer .transfer-percent", "100 %");
@@ -222,21 +157,19 @@ describe("the recordings page", () => {
   });
 
   test("a file that is not a recording is refused with the server's reason, and nothing is listed", async () => {
-    const { token } = await h.newAccount("barbara");
-    const context = await h.newContext(token);
-    const page = await h.openPage(context, "/uploads");
+    const { token, page } = await h.signedInPage("barbara", "/uploads");
     const tus = recordTus(page);
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
 
     // Refused at creation by its name.
-    await upload(page, { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("Questions they asked me.\n") }, { company: "Acme" });
+    await uploadInPage(page, { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("Questions they asked me.\n") }, { company: "Acme" });
     await waitForText(page, "#upload-error", /^"notes\.txt" is not a recording Debrief reads \(use mp4, mov, m4a, webm, wav\)$/);
     assert.equal(await page.locator("#transfers li").count(), 0, "no upload started");
     assert.deepEqual(tus.responses.map((r) => [r.method, r.status]), [["POST", 415]]);
 
     // Named .wav, but its bytes are a PDF: refused once the first bytes arrive.
     const pdf = Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", "latin1");
-    await upload(page, { name: "interview.wav", mimeType: "audio/wav", buffer: pdf });
+    await uploadInPage(page, { name: "interview.wav", mimeType: "audio/wav", buffer: pdf });
     await waitForText(page, "#transfers li.transfer .transfer-error", /^The file's content is not WAV \(nor any recording format Debrief reads\)\.?$/);
     assert.ok(await page.isHidden("#upload-error"), "the earlier error is gone");
     assert.deepEqual(tus.responses.slice(1).map((r) => [r.method, r.status]), [["POST", 201], ["PATCH", 415]]);
@@ -245,7 +178,7 @@ describe("the recordings page", () => {
     assert.ok(await card.locator("button[data-action=dismiss]").isVisible(), "it can be dismissed");
     assert.ok(await card.locator("button[data-action=cancel]").isHidden(), "nothing is left to cancel");
 
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
     assert.deepEqual(await shownRecordings(page), [], "nothing is listed");
     assert.ok(await page.isVisible("#recordings-empty"));
     const stored = await h.rest("GET", "/api/v1/interviews", { token });
@@ -276,9 +209,9 @@ describe("the recordings page", () => {
       return route.continue();
     });
     await page.goto(`${h.baseUrl}/uploads`);
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
 
-    await upload(page, files.long.path, { company: "Initech", interview_type: "panel" });
+    await uploadInPage(page, files.long.path, { company: "Initech", interview_type: "panel" });
     await within(held, "the second PATCH");
     assert.deepEqual(tus.responses.map((r) => [r.method, r.status, r.offset]), [["POST", 201, null], ["PATCH", 204, String(MIB)]]);
     const partial = await h.rest("GET", "/api/v1/interviews", { token });
@@ -336,7 +269,7 @@ describe("the recordings page", () => {
     }, [CHUNK_KEY, 64 * 1024]);
     const page = await h.openPage(context, "/uploads");
     const tus = recordTus(page);
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
     // The second PATCH fails as if the network went away.
     let patches = 0;
     await page.route("**/files/*", (route) => {
@@ -344,7 +277,7 @@ describe("the recordings page", () => {
       return route.continue();
     });
 
-    await upload(page, files.other.path);
+    await uploadInPage(page, files.other.path);
     await waitForText(page, "#transfers li.transfer .transfer-status", /^The connection was lost\. Trying again in 1 s…$/);
     await waitForText(page, "#transfers li.transfer .transfer-status", "Uploaded.");
     const methods = tus.requests.map((r) => r.method);
@@ -365,7 +298,7 @@ describe("the recordings page", () => {
     }, [CHUNK_KEY, MIB]);
     const page = await h.openPage(context, "/uploads");
     const tus = recordTus(page);
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
     // Hold the second PATCH of each upload so there is time to act.
     let patches = 0;
     let holding;
@@ -375,7 +308,7 @@ describe("the recordings page", () => {
       return route.continue();
     });
 
-    await upload(page, files.long.path, { company: "Umbrella" });
+    await uploadInPage(page, files.long.path, { company: "Umbrella" });
     await within(held, "the second PATCH");
     const card = page.locator("#transfers li.transfer");
     await card.locator("button[data-action=pause]").click();
@@ -398,7 +331,7 @@ describe("the recordings page", () => {
       if (route.request().method() === "PATCH" && ++patches === 2) return holding();
       return route.continue();
     });
-    await upload(page, { name: "second-round.wav", mimeType: "audio/wav", buffer: wav(3 * MIB, 660) }, { company: "Hooli" });
+    await uploadInPage(page, { name: "second-round.wav", mimeType: "audio/wav", buffer: wav(3 * MIB, 660) }, { company: "Hooli" });
     await within(held, "the second PATCH of the other upload");
     await waitForRecordings(page, "the new upload, listed", (rs) => rs.length === 2 && rs[0].status === "uploading");
     const other = page.locator('#transfers li.transfer:has(.transfer-name:text-is("second-round.wav"))');
@@ -423,11 +356,11 @@ describe("the recordings page", () => {
     const page = await h.openPage(context, "/uploads");
     await waitForRecordings(page, "the earlier recording", (rs) => rs.length === 1 && rs[0].id === first);
 
-    await upload(page, files.short.path, { company: "Acme again" });
+    await uploadInPage(page, files.short.path, { company: "Acme again" });
     await waitForText(page, "#transfers li.transfer .transfer-status", /^You uploaded this recording before/);
     const card = page.locator("#transfers li.transfer");
     assert.equal(await card.locator(".transfer-open").getAttribute("href"), `/interviews/${first}`, "it links to the earlier interview");
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
     const shown = await waitForRecordings(page, "still one recording", (rs) => rs.length === 1);
     assert.equal(shown[0].id, first);
     const stored = await h.rest("GET", "/api/v1/interviews", { token });
@@ -506,7 +439,7 @@ describe("the recordings page", () => {
     ids.push(await uploadOverTus(h.baseUrl, token, { name: "take-new.wav", bytes: wav(1_044, 199), metadata: { company: "Newest" } }));
     const updated = await waitForRecordings(page, "the new one on top", (rs) => rs.length === 22);
     assert.deepEqual(updated.map((r) => r.id), [...ids].reverse());
-    await waitForListLoaded(page);
+    await waitForRecordingsLoaded(page);
     assert.ok(await page.isHidden("#more-recordings"), "nothing more to load");
     assert.deepEqual(page.scriptErrors, []);
   });

@@ -191,13 +191,18 @@ async fn a_spoken_interview_uploaded_as_m4a_is_transcribed_analysed_and_notified
 
 /// A transcript as OpenAI's `verbose_json` (words without punctuation, as whisper-1 sends them).
 pub fn verbose_json() -> Value {
-    let lines = [
+    verbose_json_of(&[
         (0.0, 3.0, "Tell me about a time you led a project?"),
         (3.5, 9.0, "Um, last year I led the migration of our billing system."),
         (9.5, 14.0, "Uh, I split the work and as a result we shipped two days early."),
         (15.0, 17.0, "Why do you want this job?"),
         (17.5, 21.0, "I really love building products."),
-    ];
+    ])
+}
+
+/// OpenAI's `verbose_json` for these lines (start, end, text): one segment
+/// each, words spread evenly, punctuation left to the segments as whisper-1 does.
+pub fn verbose_json_of(lines: &[(f64, f64, &str)]) -> Value {
     let mut words = Vec::new();
     let segments: Vec<Value> = lines
         .iter()
@@ -213,7 +218,8 @@ pub fn verbose_json() -> Value {
                    "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.3, "no_speech_prob": 0.01})
         })
         .collect();
-    json!({"task": "transcribe", "language": "english", "duration": 21.0, "text": "", "segments": segments, "words": words})
+    let duration = lines.last().map_or(0.0, |l| l.1);
+    json!({"task": "transcribe", "language": "english", "duration": duration, "text": "", "segments": segments, "words": words})
 }
 
 /// A 16 kHz mono WAV of quiet noise, `secs` long (the fake does not listen).

@@ -11,6 +11,7 @@ mod fake_openai;
 mod helpers;
 mod models;
 mod operations;
+mod practice;
 mod restart;
 mod smtp_sink;
 mod speech;

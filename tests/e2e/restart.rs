@@ -66,6 +66,17 @@ impl Server {
     }
 }
 
+/// A server left running (a test that ends, or fails, without stopping it)
+/// is killed, so it cannot outlive the test run holding its output pipe.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
+
 #[actix_web::test]
 async fn accounts_and_events_survive_a_graceful_restart_on_disk() {
     let dir = tempfile::tempdir().unwrap();
@@ -219,4 +230,41 @@ async fn a_job_killed_mid_transcription_completes_after_restart_with_one_analysi
     assert_eq!(completed, 1, "completed exactly once");
     let listed: Value = second.app.client.get(second.app.url("/api/v1/notifications")).bearer_auth(&user.token).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn a_half_answered_practice_session_resumes_after_a_restart() {
+    use crate::practice::{call, create};
+    use reqwest::Method;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db");
+
+    let first = Server::start(&database);
+    let user = first.app.new_user("Kim").await;
+    let session = create(&first.app, &user.token, json!({"job_title": "Data Analyst", "interview_type": "behavioral"})).await;
+    let id = session["id"].as_str().unwrap().to_owned();
+    let (_, session) =
+        call(&first.app, &user.token, Method::POST, &format!("/api/v1/practice/{id}/questions/generate"), None).await;
+    let first_question = session["questions"][0]["id"].as_str().unwrap().to_owned();
+    let (status, before) = call(&first.app, &user.token, Method::PUT, &format!("/api/v1/practice/{id}/answers"),
+        Some(json!({"answers": [{"question_id": first_question, "text": "My first answer, saved."}]}))).await;
+    assert_eq!(status, 200);
+    assert!(first.terminate().success());
+
+    let second = Server::start(&database);
+    let (status, after) = call(&second.app, &user.token, Method::GET, &format!("/api/v1/practice/{id}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(after, before, "questions, answers and status are as they were");
+    assert_eq!(after["status"], "in_progress");
+    // Resume: answer the rest where it stopped.
+    let rest: Vec<Value> = after["questions"].as_array().unwrap()[1..]
+        .iter()
+        .map(|q| json!({"question_id": q["id"], "text": "Answered after the restart."}))
+        .collect();
+    let (status, resumed) =
+        call(&second.app, &user.token, Method::PUT, &format!("/api/v1/practice/{id}/answers"), Some(json!({"answers": rest}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(resumed["answered_count"], resumed["question_count"]);
+    let (status, _) = call(&second.app, &user.token, Method::POST, &format!("/api/v1/practice/{id}/complete"), None).await;
+    assert_eq!(status, 200);
 }

@@ -1,0 +1,210 @@
+//! Coaching on one practice answer: the answer is stored (as `PUT …/answers`
+//! would), the request answers 202 with a `stream_id`, and the feedback
+//! streams to every socket of the user as `practice.feedback.delta` pieces,
+//! then `practice.feedback.done` with the structured feedback (stored with
+//! the answer). With a configured model its words are the feedback's detail,
+//! streamed as they come; offline the rules' feedback is streamed word by word.
+
+use std::sync::Arc;
+
+use actix::Addr;
+use actix_web::{HttpResponse, post, web};
+use actors::Hub;
+use actors::chat_ports::ChatModel;
+use actors::hub::Broadcast;
+use futures_util::StreamExt as _;
+use protocol::error::{ErrorBody, ErrorDetail};
+use protocol::practice::{CoachAccepted, CoachRequest, Feedback, FeedbackDelta, FeedbackDone, PracticeSession};
+use protocol::ws::ServerFrame;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::http::practice::store_answers;
+use crate::practice::{coach, input};
+use crate::startup::AppState;
+use crate::store::Store;
+
+/// Words per `practice.feedback.delta` when the rules' feedback is streamed.
+const WORDS_PER_PIECE: usize = 3;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(coach_answer);
+}
+
+/// Stores the answer and streams coaching on it over the WebSocket.
+#[utoipa::path(
+    tag = "practice",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "practice session id"), ("question_id" = String, Path, description = "question id")),
+    request_body = CoachRequest,
+    responses(
+        (status = 202, body = CoachAccepted, description = "feedback follows as practice.feedback.* frames"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+#[post("/api/v1/practice/{id}/questions/{question_id}/coach")]
+pub async fn coach_answer(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<CoachRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, question_id) = path.into_inner();
+    let text = input::answer_text(&body.text, &state.settings.practice)?;
+    let session = state.store.practice(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("practice session"))?;
+    if !session.questions.iter().any(|q| q.id == question_id) {
+        return Err(ApiError::NotFound("question"));
+    }
+    let answers = [(question_id.clone(), text.clone())];
+    let session = state
+        .store
+        .change_practice(&auth.user_id, &id, |session| store_answers(session, &answers))
+        .await?
+        .ok_or(ApiError::NotFound("practice session"))??;
+    let stream = Stream {
+        owner: auth.user_id.clone(),
+        practice_id: id.clone(),
+        question_id: question_id.clone(),
+        stream_id: uuid::Uuid::new_v4().simple().to_string(),
+        answer: text,
+        hub: state.hub.clone(),
+        store: state.store.clone(),
+    };
+    let accepted = CoachAccepted { practice_id: id, question_id, stream_id: stream.stream_id.clone() };
+    let model = match &state.chat_choice {
+        crate::llm::ChatChoice::Remote(model) => Some((Arc::clone(model), state.settings.practice.coaching_max_tokens)),
+        crate::llm::ChatChoice::Offline(_) => None,
+    };
+    actix_rt::spawn(stream.run(session, model));
+    metrics::counter!("debrief_practice_coaching_total").increment(1);
+    Ok(HttpResponse::Accepted().json(accepted))
+}
+
+/// One coaching stream, from the stored answer to the stored feedback.
+struct Stream {
+    owner: String,
+    practice_id: String,
+    question_id: String,
+    stream_id: String,
+    answer: String,
+    hub: Addr<Hub>,
+    store: Store,
+}
+
+impl Stream {
+    async fn run(self, session: PracticeSession, model: Option<(Arc<dyn ChatModel>, u32)>) {
+        let (Some(question), Some(stored)) = (
+            session.questions.iter().find(|q| q.id == self.question_id),
+            session.answers.iter().find(|a| a.question_id == self.question_id),
+        ) else {
+            return;
+        };
+        let metrics = stored.metrics.clone();
+        let mut feedback = coach::answer_feedback(question, &metrics);
+        let mut seq = 0;
+        let from_model = match model {
+            Some((model, max_tokens)) => {
+                let turns = coach::coaching_prompt(&session, question, &self.answer, &metrics);
+                self.stream_model(model.as_ref(), turns, max_tokens, &mut seq).await
+            }
+            None => None,
+        };
+        match from_model {
+            Some(detail) => {
+                feedback.detail = detail;
+                feedback.source = "model".to_owned();
+            }
+            None => {
+                let text = coach::render(&feedback);
+                let words: Vec<&str> = text.split_inclusive(' ').collect();
+                for piece in words.chunks(WORDS_PER_PIECE) {
+                    self.delta(&mut seq, piece.concat());
+                }
+            }
+        }
+        self.finish(feedback, metrics).await;
+    }
+
+    /// Streams the model's reply; `None` (after a warning) when it fails
+    /// before finishing, so the rules' feedback is sent instead.
+    async fn stream_model(&self, model: &dyn ChatModel, turns: Vec<actors::chat_ports::Turn>, max_tokens: u32, seq: &mut u64) -> Option<String> {
+        let mut stream = match model.stream(turns, max_tokens).await {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::warn!(code = error.code(), "the model could not coach; the rules' feedback is sent");
+                return None;
+            }
+        };
+        let mut reply = String::new();
+        while let Some(piece) = stream.next().await {
+            match piece {
+                Ok(piece) => {
+                    reply.push_str(&piece);
+                    self.delta(seq, piece);
+                }
+                Err(error) => {
+                    tracing::warn!(code = error.code(), "the model stopped coaching; the rules' feedback is sent");
+                    return None;
+                }
+            }
+        }
+        let reply = reply.trim().to_owned();
+        (!reply.is_empty()).then_some(reply)
+    }
+
+    fn push(&self, frame: ServerFrame) {
+        self.hub.do_send(Broadcast { user_id: self.owner.clone(), frame: Arc::new(frame) });
+    }
+
+    fn delta(&self, seq: &mut u64, text: String) {
+        *seq += 1;
+        self.push(ServerFrame::PracticeFeedbackDelta(FeedbackDelta {
+            practice_id: self.practice_id.clone(),
+            question_id: self.question_id.clone(),
+            stream_id: self.stream_id.clone(),
+            seq: *seq,
+            text,
+        }));
+    }
+
+    /// Stores the feedback with the answer (unless the answer has changed
+    /// since) and pushes it.
+    async fn finish(&self, feedback: Feedback, metrics: protocol::practice::AnswerMetrics) {
+        let stored = self
+            .store
+            .change_practice(&self.owner, &self.practice_id, |session| {
+                match session.answers.iter_mut().find(|a| a.question_id == self.question_id && a.text == self.answer) {
+                    Some(answer) => {
+                        answer.feedback = Some(feedback.clone());
+                        Ok(())
+                    }
+                    None => Err(()),
+                }
+            })
+            .await;
+        match stored {
+            Ok(Some(Ok(_))) | Ok(Some(Err(()))) => self.push(ServerFrame::PracticeFeedbackDone(FeedbackDone {
+                practice_id: self.practice_id.clone(),
+                question_id: self.question_id.clone(),
+                stream_id: self.stream_id.clone(),
+                feedback,
+                metrics,
+            })),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "storing coaching feedback failed");
+                self.push(ServerFrame::PracticeFeedbackError {
+                    practice_id: self.practice_id.clone(),
+                    question_id: self.question_id.clone(),
+                    stream_id: self.stream_id.clone(),
+                    error: ErrorDetail {
+                        code: "feedback_not_stored".to_owned(),
+                        message: "the feedback could not be stored; ask again".to_owned(),
+                        details: serde_json::Value::Null,
+                    },
+                });
+            }
+        }
+    }
+}
