@@ -508,3 +508,28 @@ async fn a_recording_of_the_practised_interview_with_one_question_swapped_report
         Some(json!({"practice_id": practice_id}))).await;
     assert_eq!((status, relinked["practice_id"].as_str()), (200, Some(practice_id.as_str())));
 }
+
+#[actix_web::test]
+async fn deleting_an_account_deletes_its_practice_sessions_and_no_one_elses() {
+    let mut settings = debrief::config::Settings::defaults().unwrap();
+    settings.database.url = "mem://".into();
+    let store = debrief::store::Store::connect(&settings.database).await.unwrap();
+    let session = |id: &str| -> protocol::practice::PracticeSession {
+        serde_json::from_value(json!({
+            "id": id, "status": "draft", "version": 1, "job_title": "Chef", "company": null,
+            "interview_type": "phone", "job_description": null, "resume_url": null, "questions": [], "answers": [],
+            "feedback": null, "question_count": 0, "answered_count": 0, "completed_at": null,
+            "created_at": "2026-11-23T10:00:00Z", "updated_at": "2026-11-23T10:00:00Z"
+        }))
+        .unwrap()
+    };
+    for user in ["leaving", "staying"] {
+        store.create_user(user, &format!("{user}@example.com"), user, "hash").await.unwrap();
+        store.create_practice(user, &session(&format!("{user}-session"))).await.unwrap();
+    }
+    store.delete_user("leaving").await.unwrap();
+    assert!(store.practice("leaving", "leaving-session").await.unwrap().is_none());
+    assert!(store.list_practice("leaving", None, 10).await.unwrap().is_empty());
+    assert!(store.practice("staying", "staying-session").await.unwrap().is_some());
+    assert!(store.practice("leaving", "staying-session").await.unwrap().is_none(), "scoped by owner");
+}
