@@ -5,14 +5,21 @@
 // pages import it from here, so the sign-in page's wiring below only runs on
 // the page that has the sign-in form.
 import { api, connect, session } from "./api.js";
+import { $, showError } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
+/** The #connection badge shows the live connection's state. */
+function showConnection(state) {
+  $("connection").dataset.state = state;
+  $("connection").textContent = state;
+}
 
 /**
  * What a signed-in page needs around api(): `goHome` (close the page's live
  * connection, from `connection()`, and go to the sign-in page), `call` (api()
- * that signs out and goes home on a 401, then rethrows), and `showBanner`
- * (the page's #banner shows the message; null hides it).
+ * that signs out and goes home on a 401, then rethrows), `showBanner` (the
+ * page's #banner shows the message; null hides it), and `onState` (for
+ * connect(): "signed-out" forgets the token and goes home, any other state
+ * shows in #connection).
  */
 export function signedInPage({ connection = () => null } = {}) {
   function goHome() {
@@ -38,7 +45,16 @@ export function signedInPage({ connection = () => null } = {}) {
     $("banner").hidden = !message;
   }
 
-  return { goHome, call, showBanner };
+  function onState(next) {
+    if (next === "signed-out") {
+      session.token = null;
+      return goHome();
+    }
+    showConnection(next);
+    return undefined;
+  }
+
+  return { goHome, call, showBanner, onState };
 }
 
 // ---------------------------------------------------------------- the sign-in page
@@ -60,11 +76,6 @@ function setMode(next) {
   $("auth-submit").textContent = mode === "login" ? "Sign in" : "Create account";
   $("auth-form").password.autocomplete = mode === "login" ? "current-password" : "new-password";
   showError("auth-error", null);
-}
-
-function showError(id, message) {
-  $(id).textContent = message ?? "";
-  $(id).hidden = !message;
 }
 
 function renderUser(user) {
@@ -90,8 +101,7 @@ function onFrame(frame) {
 
 function onState(state) {
   if (state === "signed-out") return signOut();
-  $("connection").dataset.state = state;
-  $("connection").textContent = state;
+  showConnection(state);
 }
 
 async function enter() {

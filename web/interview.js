@@ -8,8 +8,8 @@
 // piece. All user and model text is rendered with textContent.
 import { connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
+import { $ } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const OUTBOX_PREFIX = "debrief.outbox.";
 const NARROW = window.matchMedia("(max-width: 700px)");
 
@@ -38,7 +38,7 @@ let openTicket = 0;
 
 // ---------------------------------------------------------------- helpers
 
-const { goHome, call, showBanner } = signedInPage({ connection: () => live });
+const { goHome, call, showBanner, onState: showConnectionState } = signedInPage({ connection: () => live });
 
 function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -46,7 +46,7 @@ function newClientId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** A person-readable sentence for a chat error. */
+/** A person-readable sentence for a chat error: capitalised like dom.js's describeError, plus what the model and a rate limit add. */
 function describeError(error) {
   const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
   const wait = error?.details?.retry_after_secs;
@@ -262,12 +262,8 @@ async function openConversation(id, { fetch = true } = {}) {
 // ---------------------------------------------------------------- socket
 
 function onState(next) {
-  if (next === "signed-out") {
-    session.token = null;
-    return goHome();
-  }
-  $("connection").dataset.state = next;
-  $("connection").textContent = next;
+  showConnectionState(next);
+  if (next === "signed-out") return;
   if (next !== "online") state.sent.clear();
   scheduleRender();
 }

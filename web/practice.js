@@ -13,8 +13,8 @@
 // model and server text is rendered with textContent.
 import { connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
+import { $, describeError, element, setText, showError } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 20;
 const DRAFTS_PREFIX = "debrief.practice.drafts.";
 /** Without a practice.feedback frame for this long, the stored feedback is read back. */
@@ -38,7 +38,7 @@ const practiceId = (() => {
 const base = `/api/v1/practice/${encodeURIComponent(practiceId)}`;
 
 let live = null;
-const { goHome, call, showBanner } = signedInPage({ connection: () => live });
+const { goHome, call, showBanner, onState } = signedInPage({ connection: () => live });
 
 const state = {
   sessions: [],
@@ -64,33 +64,11 @@ let newRows = 0;
 
 // ---------------------------------------------------------------- helpers
 
-function showError(id, message) {
-  $(id).textContent = message ?? "";
-  $(id).hidden = !message;
-}
-
-/** A person-readable sentence for an API error (the server's message, capitalised). */
-function describeError(error) {
-  const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
-  return /[.!?)]$/.test(text) ? text : `${text}.`;
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
-
 function button(text, className, testid) {
   const node = element("button", className, text);
   node.type = "button";
   if (testid) node.dataset.testid = testid;
   return node;
-}
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
 }
 
 function formatDate(iso) {
@@ -1102,16 +1080,6 @@ async function saveFeedback(event) {
 }
 
 // ---------------------------------------------------------------- socket
-
-function onState(next) {
-  if (next === "signed-out") {
-    session.token = null;
-    return goHome();
-  }
-  $("connection").dataset.state = next;
-  $("connection").textContent = next;
-  return undefined;
-}
 
 function onFrame(frame) {
   switch (frame.type) {

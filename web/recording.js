@@ -12,8 +12,8 @@
 // text is rendered with textContent.
 import { ApiError, connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
+import { $, describeError, element, setText, showError } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const POLL_MS = 5000;
 /** After a re-analyse or retry request, poll this long for the status to move. */
@@ -83,35 +83,13 @@ let compareTicket = 0;
 
 // ---------------------------------------------------------------- helpers
 
-const { goHome, call, showBanner } = signedInPage({ connection: () => live });
-
-function showError(id, message) {
-  $(id).textContent = message ?? "";
-  $(id).hidden = !message;
-}
-
-/** A person-readable sentence for an API error (the server's message, capitalised). */
-function describeError(error) {
-  const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
-  return /[.!?)]$/.test(text) ? text : `${text}.`;
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
+const { goHome, call, showBanner, onState } = signedInPage({ connection: () => live });
 
 function svg(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
 }
 
 /** `mm:ss` (or `h:mm:ss` from an hour on) of seconds from the start. */
@@ -1114,16 +1092,6 @@ function showToast(notification) {
 }
 
 // ---------------------------------------------------------------- socket
-
-function onState(next) {
-  if (next === "signed-out") {
-    session.token = null;
-    return goHome();
-  }
-  $("connection").dataset.state = next;
-  $("connection").textContent = next;
-  return undefined;
-}
 
 function onFrame(frame) {
   switch (frame.type) {

@@ -11,8 +11,8 @@
 // acknowledged when no push is fresh. All user text is rendered with textContent.
 import { ApiError, connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
+import { $, describeError, element, setText, showError } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const RESUME_PREFIX = "debrief.uploads.";
 const CHUNK_KEY = "debrief.upload.chunk_bytes";
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -38,18 +38,7 @@ let listTicket = 0;
 
 // ---------------------------------------------------------------- helpers
 
-const { goHome, call, showBanner } = signedInPage({ connection: () => live });
-
-function showUploadError(message) {
-  $("upload-error").textContent = message ?? "";
-  $("upload-error").hidden = !message;
-}
-
-/** A person-readable sentence for an API error (the server's message, capitalised). */
-function describeError(error) {
-  const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
-  return /[.!?)]$/.test(text) ? text : `${text}.`;
-}
+const { goHome, call, showBanner, onState } = signedInPage({ connection: () => live });
 
 function formatBytes(n) {
   if (n < 1000) return `${n} B`;
@@ -312,16 +301,16 @@ function resetForm() {
 async function submitUpload() {
   const form = $("upload-form");
   const file = $("file-input").files[0];
-  showUploadError(null);
+  showError("upload-error", null);
   if (!file) {
-    showUploadError("Choose a recording to upload first.");
+    showError("upload-error", "Choose a recording to upload first.");
     return $("file-input").focus();
   }
-  if (file.size === 0) return showUploadError(`“${file.name}” is empty.`);
+  if (file.size === 0) return showError("upload-error", `“${file.name}” is empty.`);
   const key = fingerprint(file);
   const existing = state.tasks.get(key);
   if (existing && ["uploading", "retrying", "paused"].includes(existing.status)) {
-    return showUploadError(`“${file.name}” is already uploading (see below).`);
+    return showError("upload-error", `“${file.name}” is already uploading (see below).`);
   }
   const stored = resumable()[key];
   if (stored?.uploadUrl) {
@@ -358,7 +347,7 @@ async function submitUpload() {
     refreshRecordings().catch(() => {});
   } catch (error) {
     if (error.status !== 401) {
-      showUploadError(describeError(error));
+      showError("upload-error", describeError(error));
       markInvalid(form, error.details?.field);
     }
   } finally {
@@ -454,16 +443,6 @@ function describePicked() {
 }
 
 // ---------------------------------------------------------------- socket
-
-function onState(next) {
-  if (next === "signed-out") {
-    session.token = null;
-    return goHome();
-  }
-  $("connection").dataset.state = next;
-  $("connection").textContent = next;
-  return undefined;
-}
 
 function onOpen() {
   state.opens += 1;
@@ -671,22 +650,11 @@ function scheduleRender() {
   queueMicrotask(() => { renderQueued = false; renderTasks(); });
 }
 
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function button(action, text, className) {
   const node = element("button", className, text);
   node.type = "button";
   node.dataset.action = action;
   return node;
-}
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
 }
 
 /** Percent, speed and time left of a task: a fresh push, else the acknowledged bytes. */
@@ -939,7 +907,7 @@ $("upload-form").addEventListener("submit", (event) => {
 $("upload-form").addEventListener("input", (event) => event.target.removeAttribute?.("aria-invalid"));
 
 $("file-input").addEventListener("change", () => {
-  showUploadError(null);
+  showError("upload-error", null);
   describePicked();
 });
 
@@ -962,7 +930,7 @@ zone.addEventListener("drop", (event) => {
   const picked = new DataTransfer();
   picked.items.add(file);
   $("file-input").files = picked.files;
-  showUploadError(null);
+  showError("upload-error", null);
   describePicked();
 });
 // A file dropped next to the zone must not replace the page.

@@ -1,0 +1,30 @@
+// Small DOM helpers every page uses: look up by id, build elements, show an
+// error line, update text only when it changed, and turn an API error into a
+// sentence. No page wiring here; importing this module has no side effects.
+
+export const $ = (id) => document.getElementById(id);
+
+/** A new `<tag>` with an optional class and text (set with textContent). */
+export function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+/** Sets a node's text, leaving the DOM alone when it already says that. */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** The error line with this id shows the message; null hides it. */
+export function showError(id, message) {
+  $(id).textContent = message ?? "";
+  $(id).hidden = !message;
+}
+
+/** A person-readable sentence for an API error (the server's message, capitalised). */
+export function describeError(error) {
+  const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
+  return /[.!?)]$/.test(text) ? text : `${text}.`;
+}
