@@ -50,7 +50,7 @@ fn practice(runs: u32) {
     let asked: Vec<String> = bank::generate("Product Manager", None, InterviewType::Behavioral, None, 30).into_iter().map(|q| q.text).collect();
     println!(
         "  match 30 practised with 30 asked questions by shared words: {:.3} ms",
-        median_ms(runs, || drop(questions.iter().map(|p| asked.iter().map(|a| compare::lexical_similarity(p, a)).collect::<Vec<_>>()).collect::<Vec<_>>()))
+        median_ms(runs, || drop(compare::lexical_matrix(&questions, &asked)))
     );
     let question = protocol::practice::PracticeQuestion {
         id: "q".into(),

@@ -231,8 +231,12 @@ pub struct PracticeSettings {
     pub short_text_max_chars: usize,
     pub job_description_max_chars: usize,
     pub resume_url_max_chars: usize,
-    /// Longest answer, feedback text or question list item, in characters.
+    /// Longest answer or feedback text, in characters.
     pub max_answer_chars: usize,
+    /// Longest question, in characters (model-written ones too).
+    pub max_question_chars: usize,
+    /// Most strengths or improvements in edited feedback.
+    pub max_feedback_items: usize,
     /// Most answers in one batch request.
     pub max_batch: usize,
     pub max_page_size: usize,

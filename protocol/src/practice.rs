@@ -300,6 +300,14 @@ pub struct FeedbackEdit {
     pub detail: String,
 }
 
+/// `POST /api/v1/practice/{id}/complete` (the body is optional).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CompleteRequest {
+    /// Complete even though some questions have no answer (the feedback says so).
+    #[serde(default)]
+    pub allow_unanswered: bool,
+}
+
 /// `POST /api/v1/practice/drills` (the body is optional).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct DrillRequest {

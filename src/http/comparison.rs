@@ -11,7 +11,7 @@ use protocol::practice::{Comparison, LinkPracticeRequest};
 use crate::auth::AuthUser;
 use crate::embed::{Embedder as _, cosine};
 use crate::error::ApiError;
-use crate::practice::compare::{self, Asked, Similarities, lexical_similarity};
+use crate::practice::compare::{self, Asked, Similarities, lexical_matrix};
 use crate::startup::AppState;
 use crate::store::interviews::PracticeMissing;
 
@@ -115,6 +115,6 @@ async fn similarities(state: &AppState, practised: &[String], asked: &[Asked]) -
     Similarities {
         matcher: "lexical".to_owned(),
         threshold: settings.lexical_match_threshold,
-        matrix: practised.iter().map(|p| asked.iter().map(|a| lexical_similarity(p, &a.text)).collect()).collect(),
+        matrix: lexical_matrix(practised, &asked.iter().map(|a| a.text.clone()).collect::<Vec<_>>()),
     }
 }

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
 use protocol::error::ErrorBody;
 use protocol::practice::{
-    AnswersRequest, CreatePracticeRequest, DrillRequest, EditQuestionsRequest, Feedback, FeedbackEdit, GenerateRequest,
+    AnswersRequest, CompleteRequest, CreatePracticeRequest, DrillRequest, EditQuestionsRequest, Feedback, FeedbackEdit, GenerateRequest,
     PracticeAction, PracticeAnswer, PracticePage, PracticeSession, PracticeStatus,
 };
 use serde::de::DeserializeOwned;
@@ -233,10 +233,7 @@ pub async fn generate_questions(
         return Err(illegal(session.status, PracticeAction::Generate));
     }
     let generated = match &state.chat_choice {
-        crate::llm::ChatChoice::Remote(model) => {
-            let timeout = std::time::Duration::from_secs(state.settings.practice.model_timeout_secs.max(1));
-            questions::generate(model.as_ref(), &session, count, timeout).await
-        }
+        crate::llm::ChatChoice::Remote(model) => questions::generate(model.as_ref(), &session, count, &state.settings.practice).await,
         crate::llm::ChatChoice::Offline(_) => questions::offline(&session, count),
     };
     let session = change(&state, &auth.user_id, &id, |session| {
@@ -305,18 +302,21 @@ pub async fn put_answers(
     Ok(HttpResponse::Ok().json(session))
 }
 
-/// Completes the session with feedback (every question must be answered).
+/// Completes the session with feedback. Every question must be answered,
+/// unless `allow_unanswered` is set (the feedback then names what was skipped).
 #[utoipa::path(
     tag = "practice",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "practice session id")),
+    request_body(content = Option<CompleteRequest>, description = "optional"),
     responses(
         (status = 200, body = PracticeSession), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "illegal_transition, or questions_unanswered with details.unanswered")
     )
 )]
 #[post("/api/v1/practice/{id}/complete")]
-pub async fn complete(state: web::Data<AppState>, auth: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn complete(state: web::Data<AppState>, auth: AuthUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let request: CompleteRequest = optional_body(&body)?;
     let session = change(&state, &auth.user_id, &id, |session| {
         if session.status.after(PracticeAction::Complete).is_none() {
             return Err(illegal(session.status, PracticeAction::Complete));
@@ -327,7 +327,7 @@ pub async fn complete(state: web::Data<AppState>, auth: AuthUser, id: web::Path<
             .filter(|q| !session.answers.iter().any(|a| a.question_id == q.id))
             .map(|q| q.id.clone())
             .collect();
-        if !unanswered.is_empty() {
+        if !unanswered.is_empty() && !request.allow_unanswered {
             return Err(ApiError::Unanswered { question_ids: unanswered });
         }
         step(session, PracticeAction::Complete)?;

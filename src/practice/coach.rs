@@ -187,8 +187,15 @@ pub fn session_feedback(session: &PracticeSession) -> Feedback {
         .iter()
         .filter_map(|q| session.answers.iter().find(|a| a.question_id == q.id).map(|a| (q, &a.metrics)))
         .collect();
-    let count = answered.len().max(1);
+    // A skipped question counts as a mark of 0.
+    let count = session.questions.len().max(answered.len()).max(1);
     let mean = answered.iter().map(|(_, m)| m.score).sum::<u32>() / count as u32;
+    let skipped: Vec<&str> = session
+        .questions
+        .iter()
+        .filter(|q| !session.answers.iter().any(|a| a.question_id == q.id))
+        .map(|q| q.text.as_str())
+        .collect();
     let stories: Vec<&AnswerMetrics> = answered.iter().filter(|(q, _)| wants_story(q)).map(|(_, m)| *m).collect();
     let share = |f: &dyn Fn(&AnswerMetrics) -> bool| {
         if stories.is_empty() { 1.0 } else { stories.iter().filter(|m| f(m)).count() as f64 / stories.len() as f64 }
@@ -226,6 +233,12 @@ pub fn session_feedback(session: &PracticeSession) -> Feedback {
         strengths.push("Clean, confident wording throughout.".to_owned());
     } else {
         improvements.push(format!("{fillers} fillers and {hedges} hedges in all; rehearse aloud to cut them."));
+    }
+    if !skipped.is_empty() {
+        improvements.insert(
+            0,
+            format!("{} question(s) left unanswered — practise them next: \"{}\"", skipped.len(), skipped.join("\", \"")),
+        );
     }
     let best = answered.iter().max_by_key(|(_, m)| m.score);
     let weakest = answered.iter().min_by_key(|(_, m)| m.score);

@@ -90,7 +90,24 @@ fn stem(word: &str) -> String {
 
 /// Overlap of content words, 0–1 (cosine of the two word sets).
 pub fn lexical_similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (content_words(a), content_words(b));
+    overlap(&content_words(a), &content_words(b))
+}
+
+/// [`lexical_similarity`] of every practised question (rows) to every asked
+/// one (columns), each text split into words once.
+pub fn lexical_matrix(practised: &[String], asked: &[String]) -> Vec<Vec<f64>> {
+    let asked: Vec<Vec<String>> = asked.iter().map(|a| content_words(a)).collect();
+    practised
+        .iter()
+        .map(|p| {
+            let p = content_words(p);
+            asked.iter().map(|a| overlap(&p, a)).collect()
+        })
+        .collect()
+}
+
+/// Cosine of two sorted, de-duplicated word sets.
+fn overlap(a: &[String], b: &[String]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -240,6 +257,16 @@ mod tests {
         let c = "Why do you want to leave your current job?";
         assert!(lexical_similarity(a, b) > 0.7, "{}", lexical_similarity(a, b));
         assert!(lexical_similarity(a, c) < 0.2, "{}", lexical_similarity(a, c));
+    }
+
+    #[test]
+    fn the_matrix_holds_each_pairs_similarity() {
+        let practised = vec!["Why this company?".to_owned(), "Describe a conflict you resolved.".to_owned()];
+        let asked = vec!["How did you resolve a conflict?".to_owned()];
+        let matrix = lexical_matrix(&practised, &asked);
+        assert_eq!(matrix.len(), 2);
+        assert_eq!(matrix[1][0], lexical_similarity(&practised[1], &asked[0]));
+        assert!(matrix[1][0] > matrix[0][0]);
     }
 
     #[test]

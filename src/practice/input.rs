@@ -101,8 +101,8 @@ pub fn question_list(
     let mut seen = Vec::new();
     let mut questions = Vec::with_capacity(edits.len());
     for edit in edits {
-        let text = required("questions.text", &edit.text, super::questions::MAX_QUESTION_CHARS)?;
-        let category = optional("questions.category", edit.category.as_deref(), 40)?;
+        let text = required("questions.text", &edit.text, limits.max_question_chars)?;
+        let category = optional("questions.category", edit.category.as_deref(), limits.short_text_max_chars)?;
         let question = match edit.id.as_deref() {
             Some(id) => {
                 let existing = by_id.get(id).ok_or_else(|| invalid("questions.id", format!("no question {id:?} in this session")))?;
@@ -129,13 +129,13 @@ pub fn question_list(
 
 /// Edited session feedback.
 pub fn feedback(edit: &FeedbackEdit, limits: &PracticeSettings) -> Result<FeedbackEdit, ApiError> {
-    const MAX_ITEMS: usize = 20;
+    let max_items = limits.max_feedback_items;
     if !(1..=5).contains(&edit.rating) {
         return Err(invalid("rating", "rating must be from 1 to 5"));
     }
     let list = |field: &'static str, items: &[String]| -> Result<Vec<String>, ApiError> {
-        if items.len() > MAX_ITEMS {
-            return Err(invalid(field, format!("{field} holds at most {MAX_ITEMS} items")));
+        if items.len() > max_items {
+            return Err(invalid(field, format!("{field} holds at most {max_items} items")));
         }
         items
             .iter()

@@ -10,9 +10,8 @@ use protocol::practice::{PracticeQuestion, PracticeSession};
 use serde::Deserialize;
 
 use super::bank;
+use crate::config::PracticeSettings;
 
-/// Longest question text kept, in characters.
-pub const MAX_QUESTION_CHARS: usize = 300;
 /// Shortest question text kept from a model, in characters.
 const MIN_QUESTION_CHARS: usize = 10;
 
@@ -64,7 +63,8 @@ pub fn drill(skills: &[String], job_title: &str, count: usize) -> Vec<PracticeQu
 
 /// Questions from `model`, validated and topped up from the bank; the bank's
 /// alone when the model fails or answers nothing usable.
-pub async fn generate(model: &dyn ChatModel, session: &PracticeSession, count: usize, timeout: Duration) -> Vec<PracticeQuestion> {
+pub async fn generate(model: &dyn ChatModel, session: &PracticeSession, count: usize, limits: &PracticeSettings) -> Vec<PracticeQuestion> {
+    let timeout = Duration::from_secs(limits.model_timeout_secs.max(1));
     let reply = match tokio::time::timeout(timeout, ask(model, session, count)).await {
         Ok(Ok(reply)) => reply,
         Ok(Err(error)) => {
@@ -76,7 +76,7 @@ pub async fn generate(model: &dyn ChatModel, session: &PracticeSession, count: u
             return offline(session, count);
         }
     };
-    let mut questions = parse(&reply, count);
+    let mut questions = parse(&reply, count, limits.max_question_chars);
     if questions.len() < count {
         let known: Vec<String> = questions.iter().map(|q| q.text.to_lowercase()).collect();
         let top_up = offline(session, count + questions.len())
@@ -122,7 +122,7 @@ struct ModelQuestion {
 
 /// The valid questions in a model's reply (the first JSON array in it),
 /// at most `count`, without duplicates.
-fn parse(reply: &str, count: usize) -> Vec<PracticeQuestion> {
+fn parse(reply: &str, count: usize, max_chars: usize) -> Vec<PracticeQuestion> {
     let (Some(start), Some(end)) = (reply.find('['), reply.rfind(']')) else {
         return Vec::new();
     };
@@ -133,7 +133,7 @@ fn parse(reply: &str, count: usize) -> Vec<PracticeQuestion> {
     for item in items {
         let text = item.text.split_whitespace().collect::<Vec<_>>().join(" ");
         let length = text.chars().count();
-        if !(MIN_QUESTION_CHARS..=MAX_QUESTION_CHARS).contains(&length)
+        if !(MIN_QUESTION_CHARS..=max_chars).contains(&length)
             || questions.iter().any(|q| q.text.eq_ignore_ascii_case(&text))
         {
             continue;
@@ -164,7 +164,7 @@ mod tests {
             {"text": "tell me about a time you scaled a service.", "category": "behavioral"},
             {"text": "Hi?", "category": "technical"},
             {"text": "How would you design a rate limiter?", "category": "Nonsense"}]"#;
-        let questions = parse(reply, 5);
+        let questions = parse(reply, 5, 300);
         assert_eq!(questions.len(), 2);
         assert_eq!(questions[0].category, "behavioral");
         assert_eq!(questions[1].category, "role_specific");
@@ -173,6 +173,6 @@ mod tests {
 
     #[test]
     fn prose_without_json_gives_nothing() {
-        assert!(parse("I cannot do that.", 3).is_empty());
+        assert!(parse("I cannot do that.", 3, 300).is_empty());
     }
 }

@@ -533,3 +533,22 @@ async fn deleting_an_account_deletes_its_practice_sessions_and_no_one_elses() {
     assert!(store.practice("staying", "staying-session").await.unwrap().is_some());
     assert!(store.practice("leaving", "staying-session").await.unwrap().is_none(), "scoped by owner");
 }
+
+#[actix_web::test]
+async fn a_session_can_be_completed_with_questions_skipped_when_asked_and_its_feedback_names_them() {
+    let app = spawn_app().await;
+    let user = app.new_user("Noor").await;
+    let session = create(&app, &user.token, json!({"job_title": "Teacher", "interview_type": "behavioral"})).await;
+    let id = session["id"].as_str().unwrap();
+    let session = generate(&app, &user.token, id, 3).await;
+    let ids = question_ids(&session);
+    call(&app, &user.token, Method::PUT, &format!("/api/v1/practice/{id}/answers"),
+        Some(json!({"answers": [{"question_id": ids[0], "text": STORY}]}))).await;
+    let (status, completed) = call(&app, &user.token, Method::POST, &format!("/api/v1/practice/{id}/complete"),
+        Some(json!({"allow_unanswered": true}))).await;
+    assert_eq!(status, 200, "{completed}");
+    assert_eq!(completed["status"], "completed");
+    let first = completed["feedback"]["improvements"][0].as_str().unwrap();
+    assert!(first.starts_with("2 question(s) left unanswered"), "{first}");
+    assert!(first.contains(session["questions"][2]["text"].as_str().unwrap()), "{first}");
+}
