@@ -934,17 +934,27 @@ async function saveQuestions() {
   }
 }
 
-async function complete() {
-  showError("session-error", null);
-  const control = $("complete");
-  control.disabled = true;
+/**
+ * Completes the session, saving what was typed first. `anyway` (the "Complete
+ * anyway" button after a 409 questions_unanswered) completes it with questions
+ * left unanswered: the feedback then names them.
+ */
+async function complete(anyway = false) {
+  const main = $("complete");
+  const extra = anyway ? $("complete-anyway") : null;
+  const control = extra ?? main;
+  const label = control.textContent;
+  if (!anyway) showError("session-error", null);
+  main.disabled = true;
+  if (extra) extra.disabled = true;
   try {
     if (!(await saveAnswers())) return;
     setText(control, "Completing…");
-    const done = await call("POST", `${base}/complete`);
+    const done = await call("POST", `${base}/complete`, anyway ? { allow_unanswered: true } : undefined);
     state.unanswered.clear();
+    showError("session-error", null);
     applySession(done);
-    setText($("session-note"), "Session completed.");
+    setText($("session-note"), anyway ? "Session completed with questions left unanswered." : "Session completed.");
     $("session-feedback-title").tabIndex = -1;
     $("session-feedback-title").focus();
   } catch (error) {
@@ -957,8 +967,14 @@ async function complete() {
       if (error.status === 409) refreshSession();
     }
   } finally {
-    control.disabled = false;
-    setText(control, "Complete session");
+    main.disabled = false;
+    setText(main, "Complete session");
+    if (extra) {
+      extra.disabled = false;
+      setText(extra, label);
+      // A failure replaced the message the button sat in: keep focus on a way to complete.
+      if (!extra.isConnected && !main.hidden) main.focus();
+    }
   }
 }
 
@@ -991,6 +1007,18 @@ function showUnanswered(ids) {
     list.append(item);
   }
   if (list.children.length) box.append(list);
+  if (count) {
+    // Or complete it as it is: the feedback then lists what was skipped.
+    const hint = element("p", "hint complete-anyway-hint", "Or complete the session as it is: its feedback names the unanswered questions to practise next.");
+    hint.id = "complete-anyway-hint";
+    const anyway = button("Complete anyway", "secondary", "complete-anyway");
+    anyway.id = "complete-anyway";
+    anyway.setAttribute("aria-describedby", "complete-anyway-hint");
+    anyway.addEventListener("click", () => complete(true));
+    const actions = element("div", "actions complete-anyway");
+    actions.append(anyway);
+    box.append(hint, actions);
+  }
   box.hidden = false;
   renderQuestions();
 }
@@ -1105,7 +1133,7 @@ $("add-question").addEventListener("click", addQuestion);
 $("save-questions").addEventListener("click", saveQuestions);
 $("cancel-questions").addEventListener("click", closeEditor);
 $("save-answers").addEventListener("click", saveAnswers);
-$("complete").addEventListener("click", complete);
+$("complete").addEventListener("click", () => complete());
 $("regenerate-feedback").addEventListener("click", regenerateFeedback);
 $("edit-feedback").addEventListener("click", openFeedbackForm);
 $("edit-feedback").setAttribute("aria-expanded", "false");

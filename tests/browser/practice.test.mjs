@@ -247,6 +247,23 @@ describe("the practice page", () => {
     const stored = await h.rest("GET", base, { token });
     assert.equal(stored.status, "in_progress");
     assert.equal(stored.answers.find((a) => a.question_id === questions[0].id)?.text, answerFor(1));
+
+    // Or complete it as it is: the feedback names what was left unanswered.
+    const anyway = page.getByRole("button", { name: "Complete anyway" });
+    assert.equal(await anyway.getAttribute("data-testid"), "complete-anyway");
+    const hint = await anyway.evaluate((b) => document.getElementById(b.getAttribute("aria-describedby"))?.textContent ?? "");
+    assert.match(hint, /unanswered/, "the button says what completing anyway does");
+    await anyway.click();
+    await page.locator("[data-testid=session-status][data-status=completed]").waitFor();
+    await page.locator("[data-testid=session-feedback]").waitFor();
+    const improvements = await page.locator("[data-testid=session-feedback-body] [data-testid=feedback-improvements] li").allTextContents();
+    assert.match(improvements[0] ?? "", /left unanswered/, "the first improvement names the unanswered questions");
+    assert.equal(await page.locator("[data-testid=session-error]").isHidden(), true, "the unanswered list is gone");
+    assert.equal(await page.locator("[data-testid=complete]").isHidden(), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "session-feedback-title", "focus moves to the feedback");
+    const completed = await h.rest("GET", base, { token });
+    assert.equal(completed.status, "completed");
+    assert.deepEqual(improvements, completed.feedback.improvements);
     assert.deepEqual(page.scriptErrors, []);
   });
 
