@@ -20,6 +20,8 @@ const state = {
   currentId: null,
   /** conversation id → Map(message id → message), for conversations opened here. */
   messages: new Map(),
+  /** Live messages of the conversation being opened that arrived before its history (id → message, merged). */
+  early: new Map(),
   /** reply message id → { conversationId, pieces: [], resumeSent } while streaming. */
   streams: new Map(),
   /** Replies known to be finished (late pieces of these are ignored). */
@@ -102,7 +104,13 @@ function flushOutbox() {
 
 function remember(message) {
   const map = state.messages.get(message.conversation_id);
-  if (!map) return;
+  if (!map) {
+    // The history of the open conversation is still loading: keep the message for it.
+    if (message.conversation_id === state.currentId) {
+      state.early.set(message.id, { ...state.early.get(message.id), ...message });
+    }
+    return;
+  }
   const known = map.get(message.id);
   map.set(message.id, { ...known, ...message, _order: known?._order ?? ++order });
 }
@@ -151,6 +159,11 @@ function adoptHistory(conversationId, items) {
   for (const m of items) map.set(m.id, { ...m, _order: previous?.get(m.id)?._order ?? ++order });
   // Keep replies finished here but not in the fetched page yet (a race with chat.done).
   if (previous) for (const [id, m] of previous) if (!map.has(id) && m.role === "assistant" && state.finished.has(id)) map.set(id, m);
+  // And what arrived live while the history was loading (stored after the page was read).
+  for (const [id, m] of state.early) {
+    if (m.conversation_id === conversationId && !map.has(id)) map.set(id, { ...m, _order: ++order });
+  }
+  state.early.clear();
   state.messages.set(conversationId, map);
   for (const m of items) {
     if (m.client_id) outboxRemove(m.client_id);
