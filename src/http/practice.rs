@@ -139,6 +139,47 @@ fn new_session(owner_fields: input::NewPractice) -> PracticeSession {
     }
 }
 
+/// With a model endpoint configured, the model writes the session feedback's
+/// `detail` (the rules' rating, strengths and improvements stay). When the
+/// model fails or is slow, the rules' feedback stands.
+async fn with_model_detail(state: &AppState, owner: &str, session: PracticeSession) -> Result<PracticeSession, ApiError> {
+    let (crate::llm::ChatChoice::Remote(model), Some(written)) = (&state.chat_choice, &session.feedback) else {
+        return Ok(session);
+    };
+    let limits = &state.settings.practice;
+    let turns = coach::session_prompt(&session, limits.max_answer_chars.min(1500));
+    let timeout = std::time::Duration::from_secs(limits.model_timeout_secs.max(1));
+    let detail = match tokio::time::timeout(timeout, crate::llm::reply_text(model.as_ref(), turns, limits.coaching_max_tokens)).await {
+        Ok(Ok(reply)) if !reply.trim().is_empty() => reply.trim().to_owned(),
+        Ok(Ok(_)) => return Ok(session),
+        Ok(Err(error)) => {
+            tracing::warn!(code = error.code(), "the model could not sum up a practice session; the rules' feedback stands");
+            return Ok(session);
+        }
+        Err(_) => {
+            tracing::warn!("the model took too long to sum up a practice session; the rules' feedback stands");
+            return Ok(session);
+        }
+    };
+    let written_at = written.updated_at;
+    let updated = state
+        .store
+        .change_practice(owner, &session.id, |session| match session.feedback.as_mut() {
+            // Only the feedback it was asked about (not one edited meanwhile).
+            Some(feedback) if feedback.updated_at == written_at => {
+                feedback.detail.clone_from(&detail);
+                feedback.source = "model".to_owned();
+                Ok(())
+            }
+            _ => Err(()),
+        })
+        .await?;
+    Ok(match updated {
+        Some(Ok(updated)) => updated,
+        _ => session,
+    })
+}
+
 /// Starts a practice session (`draft`, no questions yet).
 #[utoipa::path(
     tag = "practice",
@@ -337,7 +378,7 @@ pub async fn complete(state: web::Data<AppState>, auth: AuthUser, id: web::Path<
     })
     .await?;
     metrics::counter!("debrief_practice_sessions_completed_total").increment(1);
-    Ok(HttpResponse::Ok().json(session))
+    Ok(HttpResponse::Ok().json(with_model_detail(&state, &auth.user_id, session).await?))
 }
 
 /// Makes the session's feedback anew from its answers (completed sessions).
@@ -355,7 +396,7 @@ pub async fn regenerate_feedback(state: web::Data<AppState>, auth: AuthUser, id:
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(session))
+    Ok(HttpResponse::Ok().json(with_model_detail(&state, &auth.user_id, session).await?))
 }
 
 /// Replaces the session's feedback with the user's own (completed sessions).

@@ -38,6 +38,21 @@ impl ChatChoice {
     }
 }
 
+/// The model's whole reply to `context` (its streamed pieces joined).
+pub async fn reply_text(
+    model: &dyn ChatModel,
+    context: Vec<actors::chat_ports::Turn>,
+    max_tokens: u32,
+) -> Result<String, actors::chat_ports::ModelError> {
+    use futures_util::StreamExt as _;
+    let mut stream = model.stream(context, max_tokens).await?;
+    let mut reply = String::new();
+    while let Some(piece) = stream.next().await {
+        reply.push_str(&piece?);
+    }
+    Ok(reply)
+}
+
 pub fn chat_model(settings: &LlmSettings) -> anyhow::Result<ChatChoice> {
     if settings.base_url.trim().is_empty() {
         return Ok(ChatChoice::Offline(Arc::new(local::OfflineChat::default())));

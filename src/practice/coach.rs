@@ -180,6 +180,33 @@ pub fn coaching_prompt(session: &PracticeSession, question: &PracticeQuestion, a
     ]
 }
 
+/// What the model is asked for when it writes a session's `detail`: every
+/// question with the answer (cut to `max_answer_chars`) and its measures.
+pub fn session_prompt(session: &PracticeSession, max_answer_chars: usize) -> Vec<Turn> {
+    let system = format!(
+        "You are an interview coach. The candidate practised a {} interview for the role of {}. \
+         In under 150 words, sum up how they did across the session: the pattern in their strongest \
+         answers, the one habit to change first, and what to practise next. Be specific; no lists.",
+        session.interview_type.as_str(),
+        session.job_title
+    );
+    let mut user = String::new();
+    for question in &session.questions {
+        match session.answers.iter().find(|a| a.question_id == question.id) {
+            Some(answer) => {
+                let text: String = answer.text.chars().take(max_answer_chars).collect();
+                let m = &answer.metrics;
+                user.push_str(&format!(
+                    "Q{}: {}\nA: {text}\n(mark {}/100, STAR {}/100, {} fillers, {} hedges)\n\n",
+                    question.order, question.text, m.score, m.star_score, m.fillers, m.hedges
+                ));
+            }
+            None => user.push_str(&format!("Q{}: {}\nA: (not answered)\n\n", question.order, question.text)),
+        }
+    }
+    vec![Turn { role: TurnRole::System, content: system }, Turn { role: TurnRole::User, content: user }]
+}
+
 /// Feedback on a whole session from its answers' measures.
 pub fn session_feedback(session: &PracticeSession) -> Feedback {
     let answered: Vec<(&PracticeQuestion, &AnswerMetrics)> = session

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use actors::chat_ports::{ChatModel, Turn, TurnRole};
-use futures_util::StreamExt as _;
 use protocol::practice::{PracticeQuestion, PracticeSession};
 use serde::Deserialize;
 
@@ -105,12 +104,7 @@ async fn ask(model: &dyn ChatModel, session: &PracticeSession, count: usize) -> 
         user.push_str(&format!("\nJob description:\n{description}"));
     }
     let turns = vec![Turn { role: TurnRole::System, content: system }, Turn { role: TurnRole::User, content: user }];
-    let mut stream = model.stream(turns, 1200).await?;
-    let mut reply = String::new();
-    while let Some(piece) = stream.next().await {
-        reply.push_str(&piece?);
-    }
-    Ok(reply)
+    crate::llm::reply_text(model, turns, 1200).await
 }
 
 #[derive(Deserialize)]

@@ -370,6 +370,7 @@ async fn with_a_model_configured_questions_and_coaching_come_from_it() {
         " {\"text\": \"Hi\", \"category\": \"technical\"}]",
     ]));
     fake.then(Step::Reply(vec!["Strong ", "start. ", "Add the result."]));
+    fake.then(Step::Reply(vec!["You explain designs ", "clearly; quantify results next."]));
     let base = fake.base_url.clone();
     let app = spawn_app_with(move |s| s.llm.base_url = base).await;
     let user = app.new_user("Ivy").await;
@@ -390,6 +391,19 @@ async fn with_a_model_configured_questions_and_coaching_come_from_it() {
     assert_eq!(streamed, "Strong start. Add the result.");
     assert_eq!(done["feedback"]["source"], "model");
     assert_eq!(done["feedback"]["detail"], "Strong start. Add the result.");
+
+    // The model also sums up the session; the measured parts stay the rules'.
+    let rest: Vec<Value> = questions[1..].iter().map(|q| json!({"question_id": q["id"], "text": STORY})).collect();
+    call(&app, &user.token, Method::PUT, &format!("/api/v1/practice/{id}/answers"), Some(json!({"answers": rest}))).await;
+    let (status, completed) = call(&app, &user.token, Method::POST, &format!("/api/v1/practice/{id}/complete"), None).await;
+    assert_eq!(status, 200, "{completed}");
+    assert_eq!(completed["feedback"]["source"], "model");
+    assert_eq!(completed["feedback"]["detail"], "You explain designs clearly; quantify results next.");
+    assert!(!completed["feedback"]["strengths"].as_array().unwrap().is_empty(), "the rules' strengths stay");
+    let (_, read) = call(&app, &user.token, Method::GET, &format!("/api/v1/practice/{id}"), None).await;
+    assert_eq!(read["feedback"], completed["feedback"]);
+    let prompt = fake.requests().last().unwrap().to_string();
+    assert!(prompt.contains("How would you shard a multi-tenant Postgres database?"), "the questions go to the model");
 }
 
 #[actix_web::test]
