@@ -109,6 +109,12 @@ impl From<protocol::account::InputError> for ApiError {
     }
 }
 
+impl From<protocol::interview::ContextError> for ApiError {
+    fn from(error: protocol::interview::ContextError) -> Self {
+        Self::Validation { field: error.field, message: error.message }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -235,14 +235,20 @@ pub struct ContextError {
     pub message: String,
 }
 
+/// `value` trimmed; empty becomes `None`; longer than `max` characters is an
+/// error naming `field`. Every free-text field of the API is read this way.
+pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<Option<String>, ContextError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(ContextError { field, message: format!("{field} must be at most {max} characters") });
+    }
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
 impl ContextLimits {
     /// Trims `value`; empty becomes `None`; longer than `max` is an error.
     pub fn text(&self, field: &'static str, value: &str, max: usize) -> Result<Option<String>, ContextError> {
-        let value = value.trim();
-        if value.chars().count() > max {
-            return Err(ContextError { field, message: format!("{field} must be at most {max} characters") });
-        }
-        Ok((!value.is_empty()).then(|| value.to_owned()))
+        bounded_text(field, value, max)
     }
 
     /// The interview type named by `raw` (empty: none).

@@ -52,14 +52,15 @@ pub async fn coach_answer(
 ) -> Result<HttpResponse, ApiError> {
     let (id, question_id) = path.into_inner();
     let text = input::answer_text(&body.text, &state.settings.practice)?;
-    let session = state.store.practice(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("practice session"))?;
-    if !session.questions.iter().any(|q| q.id == question_id) {
-        return Err(ApiError::NotFound("question"));
-    }
     let answers = [(question_id.clone(), text.clone())];
     let session = state
         .store
-        .change_practice(&auth.user_id, &id, |session| store_answers(session, &answers))
+        .change_practice(&auth.user_id, &id, |session| {
+            if !session.questions.iter().any(|q| q.id == question_id) {
+                return Err(ApiError::NotFound("question"));
+            }
+            store_answers(session, &answers)
+        })
         .await?
         .ok_or(ApiError::NotFound("practice session"))??;
     let stream = Stream {
@@ -198,11 +199,7 @@ impl Stream {
                     practice_id: self.practice_id.clone(),
                     question_id: self.question_id.clone(),
                     stream_id: self.stream_id.clone(),
-                    error: ErrorDetail {
-                        code: "feedback_not_stored".to_owned(),
-                        message: "the feedback could not be stored; ask again".to_owned(),
-                        details: serde_json::Value::Null,
-                    },
+                    error: ErrorDetail::new("feedback_not_stored", "the feedback could not be stored; ask again"),
                 });
             }
         }

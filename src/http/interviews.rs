@@ -97,8 +97,7 @@ pub async fn update_interview(
         .settings
         .interviews
         .limits()
-        .apply(&mut context, &body)
-        .map_err(|e| ApiError::Validation { field: e.field, message: e.message })?;
+        .apply(&mut context, &body)?;
     match state.store.update_interview_context(&auth.user_id, &id, body.version, &context).await? {
         Ok(updated) => Ok(HttpResponse::Ok().json(updated)),
         Err(EditRefused::NotFound) => Err(ApiError::NotFound("interview")),

@@ -149,17 +149,9 @@ async fn with_model_detail(state: &AppState, owner: &str, session: PracticeSessi
     let limits = &state.settings.practice;
     let turns = coach::session_prompt(&session, limits.max_answer_chars.min(1500));
     let timeout = std::time::Duration::from_secs(limits.model_timeout_secs.max(1));
-    let detail = match tokio::time::timeout(timeout, crate::llm::reply_text(model.as_ref(), turns, limits.coaching_max_tokens)).await {
-        Ok(Ok(reply)) if !reply.trim().is_empty() => reply.trim().to_owned(),
-        Ok(Ok(_)) => return Ok(session),
-        Ok(Err(error)) => {
-            tracing::warn!(code = error.code(), "the model could not sum up a practice session; the rules' feedback stands");
-            return Ok(session);
-        }
-        Err(_) => {
-            tracing::warn!("the model took too long to sum up a practice session; the rules' feedback stands");
-            return Ok(session);
-        }
+    let reply = crate::llm::reply_within(model.as_ref(), turns, limits.coaching_max_tokens, timeout, "practice summary").await;
+    let Some(detail) = reply.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) else {
+        return Ok(session);
     };
     let written_at = written.updated_at;
     let updated = state

@@ -53,6 +53,28 @@ pub async fn reply_text(
     Ok(reply)
 }
 
+/// [`reply_text`] within `timeout`; `None` (with a warning naming `purpose`)
+/// when the model fails or is too slow, so the caller falls back to its rules.
+pub async fn reply_within(
+    model: &dyn ChatModel,
+    context: Vec<actors::chat_ports::Turn>,
+    max_tokens: u32,
+    timeout: std::time::Duration,
+    purpose: &'static str,
+) -> Option<String> {
+    match tokio::time::timeout(timeout, reply_text(model, context, max_tokens)).await {
+        Ok(Ok(reply)) => Some(reply),
+        Ok(Err(error)) => {
+            tracing::warn!(purpose, code = error.code(), "the model failed; falling back to the rules");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(purpose, timeout_secs = timeout.as_secs(), "the model was too slow; falling back to the rules");
+            None
+        }
+    }
+}
+
 pub fn chat_model(settings: &LlmSettings) -> anyhow::Result<ChatChoice> {
     if settings.base_url.trim().is_empty() {
         return Ok(ChatChoice::Offline(Arc::new(local::OfflineChat::default())));

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use protocol::interview::InterviewType;
+use protocol::interview::{InterviewType, bounded_text};
 use protocol::practice::{AnswerInput, CreatePracticeRequest, FeedbackEdit, PracticeQuestion, QuestionEdit};
 
 use crate::config::PracticeSettings;
@@ -16,11 +16,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
 
 /// Trimmed text of at most `max` characters; empty is `None`.
 fn optional(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
-    let value = value.map(str::trim).unwrap_or_default();
-    if value.chars().count() > max {
-        return Err(invalid(field, format!("{field} must be at most {max} characters")));
-    }
-    Ok((!value.is_empty()).then(|| value.to_owned()))
+    Ok(bounded_text(field, value.unwrap_or_default(), max)?)
 }
 
 /// Trimmed, non-empty text of at most `max` characters.

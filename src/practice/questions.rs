@@ -64,16 +64,8 @@ pub fn drill(skills: &[String], job_title: &str, count: usize) -> Vec<PracticeQu
 /// alone when the model fails or answers nothing usable.
 pub async fn generate(model: &dyn ChatModel, session: &PracticeSession, count: usize, limits: &PracticeSettings) -> Vec<PracticeQuestion> {
     let timeout = Duration::from_secs(limits.model_timeout_secs.max(1));
-    let reply = match tokio::time::timeout(timeout, ask(model, session, count)).await {
-        Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "the model could not write questions; using the bank");
-            return offline(session, count);
-        }
-        Err(_) => {
-            tracing::warn!("the model took too long to write questions; using the bank");
-            return offline(session, count);
-        }
+    let Some(reply) = crate::llm::reply_within(model, prompt(session, count), 1200, timeout, "practice questions").await else {
+        return offline(session, count);
     };
     let mut questions = parse(&reply, count, limits.max_question_chars);
     if questions.len() < count {
@@ -88,7 +80,8 @@ pub async fn generate(model: &dyn ChatModel, session: &PracticeSession, count: u
     questions
 }
 
-async fn ask(model: &dyn ChatModel, session: &PracticeSession, count: usize) -> Result<String, actors::chat_ports::ModelError> {
+/// What the model is asked for: `count` questions as a JSON array.
+fn prompt(session: &PracticeSession, count: usize) -> Vec<Turn> {
     let system = format!(
         "You write interview questions. Answer with only a JSON array of {count} objects, each \
          {{\"text\": \"the question\", \"category\": one of {}}}. No prose.",
@@ -103,8 +96,7 @@ async fn ask(model: &dyn ChatModel, session: &PracticeSession, count: usize) -> 
     if let Some(description) = &session.job_description {
         user.push_str(&format!("\nJob description:\n{description}"));
     }
-    let turns = vec![Turn { role: TurnRole::System, content: system }, Turn { role: TurnRole::User, content: user }];
-    crate::llm::reply_text(model, turns, 1200).await
+    vec![Turn { role: TurnRole::System, content: system }, Turn { role: TurnRole::User, content: user }]
 }
 
 #[derive(Deserialize)]

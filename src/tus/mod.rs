@@ -208,10 +208,7 @@ async fn create_upload(
     let filetype = metadata.get("filetype").map(str::trim);
     promised_container(filename, filetype)?;
     let limits = state.settings.interviews.limits();
-    let context = limits.from_metadata(metadata.iter()).map_err(|e| ApiError::Validation {
-        field: e.field,
-        message: e.message,
-    })?;
+    let context = limits.from_metadata(metadata.iter())?;
     let filename = filename.map(|n| n.chars().take(limits.short_text_max).collect::<String>());
     let practice_id = metadata.get("practice_id").map(str::trim).filter(|p| !p.is_empty());
     if let Some(practice_id) = practice_id
