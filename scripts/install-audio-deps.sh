@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the speech tests and benchmarks need to make real audio with a
 # known transcript (Debian packages): espeak-ng (speech), sox (silences,
-# resampling) and ffmpeg (packing WAV as MP4/M4A/WebM). Safe to run again:
-# nothing is installed when every tool is already there.
+# resampling) and ffmpeg (packing WAV as MP4/M4A/WebM/Ogg), and libopus0, the
+# Opus decoder the server loads at run time for WebM/Ogg recordings. Safe to
+# run again: nothing is installed when everything is already there.
 set -euo pipefail
 
 log() { printf '[install-audio-deps] %s\n' "$*"; }
@@ -13,8 +14,11 @@ for pair in espeak-ng:espeak-ng sox:sox ffmpeg:ffmpeg; do
   tool=${pair%%:*} package=${pair##*:}
   command -v "$tool" >/dev/null || missing+=("$package")
 done
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libopus\.so\.0'; then
+  missing+=(libopus0)
+fi
 if [[ ${#missing[@]} -eq 0 ]]; then
-  log "espeak-ng, sox and ffmpeg already installed"
+  log "espeak-ng, sox, ffmpeg and libopus0 already installed"
   exit 0
 fi
 

@@ -76,6 +76,8 @@ pub enum ModelKind {
     Stt,
     /// Sentence embeddings.
     Embed,
+    /// Speaker diarization (voice activity and speaker embeddings).
+    Diarize,
 }
 
 impl From<ModelKind> for crate::models::catalog::Kind {
@@ -84,6 +86,7 @@ impl From<ModelKind> for crate::models::catalog::Kind {
             ModelKind::Chat => Self::Chat,
             ModelKind::Stt => Self::Stt,
             ModelKind::Embed => Self::Embed,
+            ModelKind::Diarize => Self::Diarize,
         }
     }
 }

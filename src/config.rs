@@ -317,6 +317,10 @@ pub struct ModelSettings {
     pub stt: String,
     /// The local sentence-embedding model (`all-minilm-l6-v2`, or empty for none).
     pub embed: String,
+    /// The local speaker-diarization models (`silero-campplus`, or empty for none).
+    pub diarize: String,
+    /// Most speakers diarization looks for in one recording (at least 1).
+    pub max_speakers: usize,
     pub python: String,
     pub fetch_on_start: bool,
     pub chat_workers: usize,

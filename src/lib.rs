@@ -11,7 +11,10 @@
 //! - [`llm`]: chat models behind the actors' port (async-openai, local candle model, rule-based fallback).
 //! - [`stt`]: speech to text: the `Transcriber` port and the local Whisper engine;
 //!   [`audio`]: WAV reading and resampling to 16 kHz.
-//! - [`media`]: decoding a recording's audio track to 16 kHz mono WAV.
+//! - [`media`]: decoding a recording's audio to 16 kHz mono WAV; [`opus`]:
+//!   Opus through the system's libopus.
+//! - [`speakers`]: who said what: speaker turns laid over the transcript,
+//!   roles, channels as speakers, the user's corrections.
 //! - [`pipeline`]: a recording's job, stage by stage (decode, transcribe,
 //!   analyse, notify), run by the actors' `JobSupervisor`.
 //! - [`analysis`]: the deterministic analytics of a timed transcript.
@@ -44,8 +47,10 @@ pub mod llm;
 pub mod media;
 pub mod models;
 pub mod notify;
+pub mod opus;
 pub mod pipeline;
 pub mod practice;
+pub mod speakers;
 pub mod startup;
 pub mod store;
 pub mod stt;

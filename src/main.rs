@@ -49,6 +49,7 @@ fn fetch_models(settings: &Settings, only: Option<ModelKind>, quality: bool) -> 
         (Kind::Chat, "models.chat", &settings.models.chat),
         (Kind::Stt, "models.stt", &settings.models.stt),
         (Kind::Embed, "models.embed", &settings.models.embed),
+        (Kind::Diarize, "models.diarize", &settings.models.diarize),
     ];
     let mut wanted = Vec::new();
     for (kind, key, id) in configured {

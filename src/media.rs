@@ -1,34 +1,48 @@
 //! The media stage of a recording's job: read the container (MP4/MOV/M4A,
-//! WebM/MKV, WAV, MP3, FLAC, Ogg), find the audio track, decode it, mix it to
-//! mono, resample it to 16 kHz and write it as a 16-bit WAV file the
-//! transcriber reads window by window ([`WavPcm`](crate::audio::WavPcm)).
-//! Packets stream through: memory stays bounded however long the recording.
+//! WebM/MKV, Ogg, WAV, MP3, FLAC), find the audio, decode it, mix it to mono,
+//! resample it to 16 kHz and write it as a 16-bit WAV file the transcriber
+//! reads window by window ([`WavPcm`](crate::audio::WavPcm)). Packets stream
+//! through: memory stays bounded however long the recording.
 //!
-//! Symphonia (pure Rust) demuxes and decodes; it has no Opus decoder, so WebM
-//! with Opus audio (what browsers record) is refused with a clear message
-//! rather than half-decoded.
+//! Symphonia (pure Rust) demuxes and decodes AAC, MP3, FLAC, Vorbis and PCM;
+//! Opus (WebM and Ogg from browsers, Meet, OBS) goes to libopus
+//! ([`crate::opus`]). A recording with several audio tracks (one per
+//! participant) has them mixed, each track resampled on its own.
 //!
 //! Alongside the audio it measures what the user should know about the
 //! recording's quality: its level (RMS and peak in dBFS) and the share of
-//! silent 30-ms frames ([`SILENCE_DBFS`]).
+//! silent 30-ms frames ([`SILENCE_DBFS`]); and, when the recording has
+//! several channels or tracks, their loudness envelope
+//! ([`crate::speakers::channels`]), from which speakers on separate channels
+//! are found.
 
+use std::collections::VecDeque;
 use std::path::Path;
 
-use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::codecs::audio::well_known::CODEC_ID_OPUS;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
 
 use crate::audio::{SPEECH_RATE, StreamResampler};
+use crate::speakers::channels::EnvelopeWriter;
 
 /// A 30-ms frame quieter than this (RMS, dBFS) counts as silence.
 pub const SILENCE_DBFS: f64 = -45.0;
 
 /// Samples per frame of the silence measure (30 ms at 16 kHz).
 const FRAME: usize = 480;
+/// Audio tracks mixed at most (a recording with more keeps the first ones).
+pub const MAX_TRACKS: usize = 8;
+/// How far (16 kHz samples, 60 s) one track may run ahead of another before
+/// the lagging one is taken as silent, so memory stays bounded.
+const MAX_TRACK_LEAD: usize = 60 * SPEECH_RATE as usize;
+/// Damaged packets skipped before the recording counts as damaged.
+const MAX_DECODE_ERRORS: usize = 100;
 
 /// What decoding found out about the recording.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +55,9 @@ pub struct AudioInfo {
     pub silence_share: f64,
     /// The source's codec and rate, for logs and diagnostics (`aac 44100 Hz`).
     pub source: String,
+    /// Channels (of a single audio track) or audio tracks: more than one
+    /// means a loudness envelope was written.
+    pub channels: usize,
 }
 
 /// Why a recording's audio cannot be used; every message is for the user.
@@ -48,8 +65,10 @@ pub struct AudioInfo {
 pub enum MediaError {
     #[error("the recording has no audio track (a video without sound cannot be analysed)")]
     NoAudioTrack,
-    #[error("the recording's audio is encoded as {0}, which Debrief cannot decode yet; export it as MP4/M4A (AAC), WAV or WebM with Vorbis")]
+    #[error("the recording's audio is encoded as {0}, which Debrief cannot decode; export it as MP4/M4A (AAC), MP3, WAV, FLAC, or WebM/Ogg (Opus or Vorbis)")]
     UnsupportedCodec(String),
+    #[error("the recording's Opus audio cannot be decoded: {0}")]
+    Opus(#[from] crate::opus::OpusError),
     #[error("the recording could not be read ({0}); the file may be damaged or not a media file")]
     Unreadable(String),
     #[error("the recording is longer than the limit of {limit_secs} seconds")]
@@ -67,102 +86,212 @@ impl MediaError {
     }
 }
 
-/// Decodes the audio track of `input` into a 16 kHz mono 16-bit WAV at `output`.
+fn io(error: impl std::fmt::Display) -> MediaError {
+    MediaError::Io(error.to_string())
+}
+
+/// One audio track's decoder: Symphonia's, or libopus for Opus.
+enum TrackDecoder {
+    Symphonia(Box<dyn AudioDecoder>),
+    Opus(crate::opus::Decoder),
+}
+
+/// One audio track being decoded: its decoder, its rate and channels, and
+/// (with several tracks) its resampler and the 16 kHz mono samples not yet mixed.
+struct Track {
+    id: u32,
+    decoder: TrackDecoder,
+    rate: u32,
+    name: String,
+    resampler: StreamResampler,
+    queue: VecDeque<f32>,
+    interleaved: Vec<f32>,
+}
+
+impl Track {
+    fn open(id: u32, params: &AudioCodecParameters) -> Result<Self, MediaError> {
+        let channels = params.channels.as_ref().map_or(1, |c| c.count()).max(1);
+        let (decoder, rate, name) = if params.codec == CODEC_ID_OPUS {
+            let decoder = crate::opus::Decoder::new(channels, params.extra_data.as_deref())?;
+            (TrackDecoder::Opus(decoder), crate::opus::RATE, String::from("opus"))
+        } else {
+            let codecs = symphonia::default::get_codecs();
+            let name = codecs
+                .get_audio_decoder(params.codec)
+                .map_or_else(|| format!("codec {}", params.codec), |d| d.codec.info.short_name.to_owned());
+            let decoder = codecs
+                .make_audio_decoder(params, &AudioDecoderOptions::default())
+                .map_err(|_| MediaError::UnsupportedCodec(name.clone()))?;
+            (TrackDecoder::Symphonia(decoder), params.sample_rate.unwrap_or(SPEECH_RATE), name)
+        };
+        Ok(Self { id, decoder, rate, name, resampler: StreamResampler::new(rate, SPEECH_RATE), queue: VecDeque::new(), interleaved: Vec::new() })
+    }
+
+    /// Decodes one packet into `self.interleaved`; the channel count, or
+    /// `None` for a damaged packet.
+    fn decode(&mut self, data: &[u8], packet: &symphonia::core::packet::Packet) -> Result<Option<usize>, MediaError> {
+        self.interleaved.clear();
+        match &mut self.decoder {
+            TrackDecoder::Opus(decoder) => match decoder.decode(data) {
+                Some(samples) => {
+                    self.interleaved.extend_from_slice(samples);
+                    Ok(Some(decoder.channels()))
+                }
+                None => Ok(None),
+            },
+            TrackDecoder::Symphonia(decoder) => match decoder.decode(packet) {
+                Ok(decoded) => {
+                    let channels = decoded.spec().channels().count().max(1);
+                    decoded.copy_to_vec_interleaved(&mut self.interleaved);
+                    Ok(Some(channels))
+                }
+                Err(SymphoniaError::DecodeError(_)) => Ok(None),
+                Err(e) => Err(MediaError::Unreadable(e.to_string())),
+            },
+        }
+    }
+}
+
+/// Where the decoded audio goes: the 16 kHz mono WAV and its measures.
+struct Sink {
+    writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+    meter: Meter,
+    max_samples: u64,
+    max_secs: u64,
+}
+
+impl Sink {
+    fn write(&mut self, samples: &[f32]) -> Result<(), MediaError> {
+        for &sample in samples {
+            self.meter.add(sample);
+            self.writer.write_sample(crate::audio::to_i16(sample)).map_err(io)?;
+        }
+        if self.meter.samples > self.max_samples {
+            return Err(MediaError::TooLong { limit_secs: self.max_secs });
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the audio of `input` into a 16 kHz mono 16-bit WAV at `output`;
+/// with several channels or tracks, their loudness envelope goes to `envelope`.
 /// `extension` (from the upload's file name) helps the container probe.
-pub fn decode_to_wav(input: &Path, extension: Option<&str>, output: &Path, max_secs: u64) -> Result<AudioInfo, MediaError> {
-    let file = std::fs::File::open(input).map_err(|e| MediaError::Io(e.to_string()))?;
+pub fn decode_to_wav(input: &Path, extension: Option<&str>, output: &Path, envelope: &Path, max_secs: u64) -> Result<AudioInfo, MediaError> {
+    let file = std::fs::File::open(input).map_err(io)?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(extension) = extension {
         hint.with_extension(extension);
     }
-    let probed = symphonia::default::get_probe()
-        .format(&hint, stream, &FormatOptions::default(), &MetadataOptions::default())
+    let mut format = symphonia::default::get_probe()
+        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| MediaError::Unreadable(e.to_string()))?;
-    let mut format = probed.format;
-    // An audio track has a sample rate; video and subtitle tracks do not.
-    let track = format
+    let audio: Vec<(u32, AudioCodecParameters)> = format
         .tracks()
         .iter()
-        .find(|t| t.codec_params.sample_rate.is_some())
-        .ok_or(MediaError::NoAudioTrack)?;
-    let codec_name = symphonia::default::get_codecs()
-        .get_codec(track.codec_params.codec)
-        .map_or_else(|| format!("codec {}", track.codec_params.codec), |d| d.short_name.to_owned());
-    if track.codec_params.codec == CODEC_TYPE_NULL {
-        return Err(MediaError::UnsupportedCodec("an unknown codec".into()));
+        .filter_map(|t| match &t.codec_params {
+            Some(CodecParameters::Audio(params)) => Some((t.id, params.clone())),
+            _ => None,
+        })
+        .take(MAX_TRACKS)
+        .collect();
+    if audio.is_empty() {
+        return Err(MediaError::NoAudioTrack);
     }
-    let track_id = track.id;
-    let source_rate = track.codec_params.sample_rate.unwrap_or(SPEECH_RATE);
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|_| MediaError::UnsupportedCodec(unsupported_name(track.codec_params.codec, &codec_name)))?;
+    let mut tracks = audio.iter().map(|(id, params)| Track::open(*id, params)).collect::<Result<Vec<_>, _>>()?;
+    let channels_of_first = audio[0].1.channels.as_ref().map_or(1, |c| c.count()).max(1);
+    let source = format!("{} {} Hz", tracks[0].name, tracks[0].rate);
 
     let spec = hound::WavSpec { channels: 1, sample_rate: SPEECH_RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut writer = hound::WavWriter::create(output, spec).map_err(|e| MediaError::Io(e.to_string()))?;
-    let mut resampler = StreamResampler::new(source_rate, SPEECH_RATE);
-    let mut meter = Meter::default();
-    let max_samples = max_secs.saturating_mul(u64::from(SPEECH_RATE));
-    let mut buffer: Option<SampleBuffer<f32>> = None;
-    let mut resampled = Vec::new();
+    let writer = hound::WavWriter::create(output, spec).map_err(io)?;
+    let mut sink = Sink { writer, meter: Meter::default(), max_samples: max_secs.saturating_mul(u64::from(SPEECH_RATE)), max_secs };
+    let several_tracks = tracks.len() > 1;
+    let channels = if several_tracks { tracks.len() } else { channels_of_first };
+    let mut levels = if channels > 1 {
+        let rate = if several_tracks { SPEECH_RATE } else { tracks[0].rate };
+        Some(EnvelopeWriter::create(envelope, channels, rate).map_err(io)?)
+    } else {
+        None
+    };
     let mut decode_errors = 0usize;
+    let mut mono = Vec::new();
+    let mut resampled = Vec::new();
     loop {
         let packet = match format.next_packet() {
-            Ok(packet) => packet,
+            Ok(Some(packet)) => packet,
+            Ok(None) => break,
             Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(SymphoniaError::ResetRequired) => break,
             Err(e) => return Err(MediaError::Unreadable(e.to_string())),
         };
-        if packet.track_id() != track_id {
-            continue;
-        }
-        let decoded = match decoder.decode(&packet) {
-            Ok(decoded) => decoded,
+        let Some(index) = tracks.iter().position(|t| t.id == packet.track_id) else { continue };
+        let track = &mut tracks[index];
+        let Some(channels) = track.decode(&packet.data, &packet)? else {
             // A damaged packet is skipped (as players do); too many mean a damaged file.
-            Err(SymphoniaError::DecodeError(reason)) => {
-                decode_errors += 1;
-                if decode_errors > 100 {
-                    return Err(MediaError::Unreadable(reason.to_owned()));
-                }
-                continue;
+            decode_errors += 1;
+            if decode_errors > MAX_DECODE_ERRORS {
+                return Err(MediaError::Unreadable(String::from("too many damaged audio packets")));
             }
-            Err(e) => return Err(MediaError::Unreadable(e.to_string())),
+            continue;
         };
-        let spec = *decoded.spec();
-        let channels = spec.channels.count().max(1);
-        let samples = match &mut buffer {
-            Some(b) if b.capacity() >= decoded.capacity() * channels => b,
-            _ => buffer.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
-        };
-        samples.copy_interleaved_ref(decoded);
-        let mono = crate::audio::mix_down(samples.samples(), channels);
+        let interleaved = std::mem::take(&mut track.interleaved);
+        if !several_tracks && let Some(levels) = levels.as_mut() {
+            levels.push(&interleaved).map_err(io)?;
+        }
+        mono.clear();
+        mono.extend(interleaved.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
+        track.interleaved = interleaved;
         resampled.clear();
-        resampler.push(&mono, &mut resampled);
-        write(&mut writer, &mut meter, &resampled)?;
-        if meter.samples > max_samples {
-            return Err(MediaError::TooLong { limit_secs: max_secs });
+        track.resampler.push(&mono, &mut resampled);
+        if several_tracks {
+            track.queue.extend(resampled.iter().copied());
+            mix_ready(&mut tracks, levels.as_mut(), &mut sink, false)?;
+        } else {
+            sink.write(&resampled)?;
         }
     }
-    resampled.clear();
-    resampler.finish(&mut resampled);
-    write(&mut writer, &mut meter, &resampled)?;
-    writer.finalize().map_err(|e| MediaError::Io(e.to_string()))?;
-    if meter.samples == 0 {
+    for track in &mut tracks {
+        resampled.clear();
+        track.resampler.finish(&mut resampled);
+        if several_tracks {
+            track.queue.extend(resampled.iter().copied());
+        } else {
+            sink.write(&resampled)?;
+        }
+    }
+    if several_tracks {
+        mix_ready(&mut tracks, levels.as_mut(), &mut sink, true)?;
+    }
+    if let Some(levels) = levels {
+        levels.finish().map_err(io)?;
+    }
+    sink.writer.finalize().map_err(io)?;
+    if sink.meter.samples == 0 {
         return Err(MediaError::Empty);
     }
-    Ok(meter.info(format!("{codec_name} {source_rate} Hz")))
+    let mut info = sink.meter.info(source);
+    info.channels = channels;
+    Ok(info)
 }
 
-fn unsupported_name(codec: symphonia::core::codecs::CodecType, name: &str) -> String {
-    if codec == symphonia::core::codecs::CODEC_TYPE_OPUS { "Opus".into() } else { name.to_owned() }
-}
-
-fn write(writer: &mut hound::WavWriter<std::io::BufWriter<std::fs::File>>, meter: &mut Meter, samples: &[f32]) -> Result<(), MediaError> {
-    for &sample in samples {
-        meter.add(sample);
-        writer.write_sample(crate::audio::to_i16(sample)).map_err(|e| MediaError::Io(e.to_string()))?;
+/// Mixes what every track has decoded so far (all of it at the end, or when
+/// one track runs [`MAX_TRACK_LEAD`] ahead: the others are silent there).
+fn mix_ready(tracks: &mut [Track], mut levels: Option<&mut EnvelopeWriter>, sink: &mut Sink, end: bool) -> Result<(), MediaError> {
+    let longest = tracks.iter().map(|t| t.queue.len()).max().unwrap_or(0);
+    let shortest = tracks.iter().map(|t| t.queue.len()).min().unwrap_or(0);
+    let ready = if end || longest > MAX_TRACK_LEAD { longest } else { shortest };
+    let mut frame = vec![0.0f32; tracks.len()];
+    let mut mixed = Vec::with_capacity(ready);
+    for _ in 0..ready {
+        for (slot, track) in frame.iter_mut().zip(tracks.iter_mut()) {
+            *slot = track.queue.pop_front().unwrap_or(0.0);
+        }
+        if let Some(levels) = levels.as_deref_mut() {
+            levels.push(&frame).map_err(io)?;
+        }
+        mixed.push(frame.iter().sum::<f32>() / frame.len() as f32);
     }
-    Ok(())
+    sink.write(&mixed)
 }
 
 /// Running level and silence measures.
@@ -203,6 +332,7 @@ impl Meter {
             peak_dbfs: dbfs(f64::from(self.peak)),
             silence_share: if self.frames == 0 { 1.0 } else { self.silent_frames as f64 / self.frames as f64 },
             source,
+            channels: 1,
         }
     }
 }
@@ -237,7 +367,7 @@ mod tests {
         let input = dir.path().join("in.wav");
         let output = dir.path().join("out.wav");
         write_wav(&input, 44_100, 2, 4.0, 0.5);
-        let info = decode_to_wav(&input, Some("wav"), &output, 60).unwrap();
+        let info = decode_to_wav(&input, Some("wav"), &output, &dir.path().join("env"), 60).unwrap();
         assert!((info.duration_secs - 4.0).abs() < 0.01, "{info:?}");
         assert!((info.peak_dbfs - (-6.0)).abs() < 0.5, "{info:?}");
         assert!((info.silence_share - 0.5).abs() < 0.02, "{info:?}");
@@ -251,7 +381,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.wav");
         write_wav(&input, 16_000, 1, 3.0, 0.5);
-        let error = decode_to_wav(&input, Some("wav"), &dir.path().join("out.wav"), 2).unwrap_err();
+        let error = decode_to_wav(&input, Some("wav"), &dir.path().join("out.wav"), &dir.path().join("env"), 2).unwrap_err();
         assert!(matches!(error, MediaError::TooLong { limit_secs: 2 }), "{error}");
     }
 
@@ -260,7 +390,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.mp4");
         std::fs::write(&input, b"\0\0\0\x18ftypmp42 this is not really an mp4 file").unwrap();
-        let error = decode_to_wav(&input, Some("mp4"), &dir.path().join("out.wav"), 60).unwrap_err();
+        let error = decode_to_wav(&input, Some("mp4"), &dir.path().join("out.wav"), &dir.path().join("env"), 60).unwrap_err();
         assert!(matches!(error, MediaError::Unreadable(_) | MediaError::NoAudioTrack), "{error}");
     }
 }

@@ -198,6 +198,7 @@ fn start_jobs(
         notifier,
         speech,
         judge,
+        local_engines.clone(),
         Arc::clone(settings),
     );
     Ok(JobSupervisor::new(Arc::new(store.clone()), Arc::new(pipeline), settings.jobs.actor_config()).start())

@@ -1,7 +1,9 @@
 //! A transcript as the user downloads it: JSON (as stored), plain text with
-//! timestamps, SubRip (`.srt`) and WebVTT (`.vtt`) subtitles; and the search
+//! timestamps, SubRip (`.srt`) and WebVTT (`.vtt`) subtitles, each line
+//! beginning with its speaker (`Interviewer: …`, or `S2: …` without a role); and the search
 //! behind `?q=` (segments containing every word of the query, case-insensitive).
 
+use protocol::speakers::SpeakerRole;
 use protocol::transcript::Transcript;
 
 /// The download formats.
@@ -62,10 +64,20 @@ pub fn render(transcript: &Transcript, format: Format) -> String {
         out.push_str("WEBVTT\n\n");
     }
     for (index, segment) in transcript.segments.iter().enumerate() {
-        let text = segment.text.trim();
-        if text.is_empty() {
+        let spoken = segment.text.trim();
+        if spoken.is_empty() {
             continue;
         }
+        // Each line names its speaker: the role when known, else the label
+        // (also for `other`, so two others stay apart).
+        let who = match transcript.role_of(segment) {
+            Some(role @ (SpeakerRole::Interviewer | SpeakerRole::Candidate)) => Some(role.title().to_owned()),
+            _ => segment.speaker.clone(),
+        };
+        let text = match who {
+            Some(who) => format!("{who}: {spoken}"),
+            None => spoken.to_owned(),
+        };
         match format {
             Format::Txt => {
                 let unsure = if segment.low_confidence { " (unsure)" } else { "" };
@@ -110,7 +122,20 @@ mod tests {
             duration_secs: 70.0,
             engine: "test".into(),
             segments: vec![segment(0.0, 2.5, " Tell me about yourself?"), segment(61.25, 65.0, " I lead a team of five.")],
+            speakers: None,
         }
+    }
+
+    #[test]
+    fn every_line_names_its_speaker_by_role_or_label() {
+        use crate::speakers::{Turn, assign, roles};
+        let mut t = transcript();
+        let turns = [Turn { start: 0.0, end: 2.5, speaker: 0 }, Turn { start: 61.0, end: 65.0, speaker: 1 }];
+        assign::apply(&mut t, &turns, protocol::speakers::SpeakerSource::Diarization, 0.9);
+        assert_eq!(render(&t, Format::Txt), "[00:00:00] S1: Tell me about yourself?\n[00:01:01] S2: I lead a team of five.\n");
+        roles::assign(&mut t);
+        let vtt = render(&t, Format::Vtt);
+        assert!(vtt.contains("Interviewer: Tell me about yourself?") && vtt.contains("Candidate: I lead a team"), "{vtt}");
     }
 
     #[test]

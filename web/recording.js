@@ -1,6 +1,8 @@
 // One recording (/interviews/{id}): its details, where processing is (live),
 // and once it is analysed: the score and recommendations, speech metrics, a
-// timeline chart, STAR per answer, tone, and the transcript (search, downloads).
+// timeline chart, each question with the candidate's answer (its measures and
+// STAR parts), tone, who spoke (the speakers, their roles and talk time, which
+// the user may correct), and the transcript (speaker per line, search, downloads).
 //
 // Status comes from interview.status pushes on the WebSocket, with a GET every
 // 5 s as a fallback while the recording is still being processed; a GET that
@@ -8,8 +10,9 @@
 // status becomes `completed` the transcript and analysis are loaded in place.
 // Notifications pushed meanwhile show as toasts. "Compare with practice" links
 // one of the user's practice sessions and, once the recording is analysed,
-// shows how the interview went against it. All user, transcript and server
-// text is rendered with textContent.
+// shows how the interview went against it. Saving corrected speakers (roles,
+// merged labels) re-analyses the recording like "Re-analyse" does. All user,
+// transcript and server text is rendered with textContent.
 import { ApiError, connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
 import { $, describeError, element, setText, showError } from "./dom.js";
@@ -32,6 +35,7 @@ const STAGE_TEXT = {
   queued: "Waiting for its turn…",
   decoding: "Decoding the audio…",
   transcribing: "Transcribing the speech…",
+  diarizing: "Telling the speakers apart…",
   analyzing: "Analysing the answers…",
   notifying: "Almost done…",
   completed: "Done.",
@@ -49,6 +53,18 @@ const PRACTICE_STATUS_NAMES = { draft: "draft", in_progress: "in progress", comp
 const METRIC_NAMES = { score: "Answer score", star_score: "STAR score", fillers: "Fillers", hedges: "Hedges", word_count: "Words" };
 /** Pages of practice sessions read for the link select (of up to 100 each). */
 const PRACTICE_PAGES = 5;
+const ROLES = ["interviewer", "candidate", "other"];
+const ROLE_NAMES = { interviewer: "Interviewer", candidate: "Candidate", other: "Other" };
+const SOURCE_TEXT = {
+  diarization: "Told apart by their voices",
+  channels: "Told apart by the recording's channels (one speaker per channel)",
+  single: "One voice: the whole recording is taken as the candidate's",
+  user: "As you set them",
+};
+/** Below this confidence (0–1) the page asks the user to check the roles. */
+const DOUBTFUL_CONFIDENCE = 0.6;
+/** Overlaps listed at most (the total counts them all). */
+const OVERLAPS_SHOWN = 20;
 
 const interviewId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
 const base = `/api/v1/interviews/${encodeURIComponent(interviewId)}`;
@@ -72,6 +88,15 @@ const state = {
   gone: false,
   /** The user's practice sessions (summaries), for the link select; null until read. */
   practices: null,
+  /** The recording's speakers (`GET …/speakers`, or the transcript's), null until known. */
+  speakers: null,
+  /**
+   * Where saving corrected speakers is: "saving" (PUT sent), "running" (accepted,
+   * re-analysing), "reloading" (completed, results being read), "done", or null.
+   */
+  speakerSave: null,
+  /** A saved correction's re-analysis was seen under way (a processing status). */
+  speakerSaveStarted: false,
 };
 let live = null;
 let pollTimer = null;
@@ -110,6 +135,12 @@ function formatDuration(seconds) {
 function formatEta(seconds) {
   const s = Math.max(1, Math.ceil(seconds));
   return s < 60 ? `about ${s} s left` : `about ${Math.max(1, Math.round(s / 60))} min left`;
+}
+
+/** `m:ss` of a talk time (minutes not capped at 59). */
+function talkTime(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
 const round1 = (n) => (Number(n) || 0).toFixed(1);
@@ -216,12 +247,16 @@ function renderStatus() {
   reanalyse.hidden = !completed;
   reanalyse.disabled = state.requested;
   setText(reanalyse, state.requested ? "Re-analysing…" : "Re-analyse");
+  renderSpeakersForm();
 }
 
 /** Takes a status (from a push or a GET) and reacts to what changed. */
-function applyStatus({ status, stage, progress, eta_secs: eta, failure }) {
-  if (!status) return;
+function applyStatus({ status: reported, stage, progress, eta_secs: eta, failure }) {
+  if (!reported) return;
+  // Telling the speakers apart is part of transcribing (its stage says `diarizing`).
+  const status = reported === "diarizing" ? "transcribing" : reported;
   const before = state.status;
+  trackSpeakerSave(before, status);
   if (before !== null && status !== before) state.requested = false;
   state.status = status;
   state.progress = stage ? { stage, progress: progress ?? 0, eta_secs: eta ?? null } : null;
@@ -261,6 +296,7 @@ function recordingGone() {
   $("results").hidden = true;
   $("reanalyse").hidden = true;
   $("compare").hidden = true;
+  renderSpeakersForm();
 }
 
 /** Reads the interview again (the fallback to pushes, and after a reconnect). */
@@ -327,6 +363,10 @@ async function loadResults(attempt = 0) {
     else showBanner(`The results are not ready yet: ${describeError(failed)} Reload to try again.`);
     return;
   }
+  const speakers = transcript.value?.speakers ?? analysis.value?.speakers;
+  if (speakers) state.speakers = speakers;
+  if (state.speakerSave === "reloading") state.speakerSave = "done";
+  renderSpeakers();
   if (analysis.status === "fulfilled") {
     state.analysis = analysis.value;
     renderAnalysis(analysis.value);
@@ -363,12 +403,14 @@ function renderScore(analysis) {
   body.replaceChildren();
   for (const category of analysis.score?.breakdown ?? []) {
     const row = element("tr");
-    row.append(
-      element("th", null, CATEGORY_NAMES[category.category] ?? category.category),
-      element("td", "number", String(category.score)),
-      element("td", "number", `${Math.round((category.weight ?? 0) * 100)} %`),
-      element("td", null, category.explanation),
-    );
+    row.dataset.category = category.category;
+    const score = element("td", "number", String(category.score));
+    const weight = element("td", "number", `${Math.round((category.weight ?? 0) * 100)} %`);
+    // On a phone the rows stack (recording.css): these name the figures there.
+    score.dataset.label = "Score";
+    weight.dataset.label = "Weight";
+    row.append(element("th", null, CATEGORY_NAMES[category.category] ?? category.category), score, weight,
+      element("td", "explanation", category.explanation));
     row.firstChild.scope = "row";
     body.append(row);
   }
@@ -459,14 +501,18 @@ function renderStructure(analysis) {
   structure.answers.forEach((answer, index) => {
     const question = answer.question_index != null ? structure.questions[answer.question_index] : null;
     const li = element("li", "answer");
+    li.dataset.testid = "answer";
+    if (answer.question_index != null) li.dataset.question = String(answer.question_index);
     const heading = element("h3", "answer-question");
     if (question) {
-      heading.append(element("span", "muted", `Q${answer.question_index + 1} · ${clock(question.at_secs)} `), element("span", null, question.text));
+      heading.append(element("span", "muted", `Q${answer.question_index + 1} · `),
+        jumpLink(question.at_secs, clock(question.at_secs), `Jump to question ${answer.question_index + 1} in the transcript`),
+        " ", element("span", null, question.text));
     } else heading.textContent = "Before the first question";
     li.append(heading);
     if (answer.excerpt) {
       const excerpt = element("p", "answer-excerpt muted");
-      excerpt.append(element("q", null, answer.excerpt), ` (${clock(answer.start)}–${clock(answer.end)}, ${answer.word_count} words)`);
+      excerpt.append(element("q", null, answer.excerpt), ` (${clock(answer.start)}–${clock(answer.end)})`);
       li.append(excerpt);
     }
     if (!answer.word_count) {
@@ -474,6 +520,7 @@ function renderStructure(analysis) {
       list.append(li);
       return;
     }
+    li.append(answerMeasures(answer));
     if (answer.star) {
       const ticks = element("ul", "star");
       ticks.setAttribute("aria-label", "STAR elements");
@@ -497,8 +544,44 @@ function renderStructure(analysis) {
     li.append(element("p", "star-score", scoreText));
     const judgement = judged.get(index);
     if (judgement) li.append(element("p", "answer-judgement", `Relevance ${judgement.relevance} / 100: ${judgement.comment}`));
+    const jump = jumpLink(answer.start, `Show the answer in the transcript (${clock(answer.start)})`,
+      `Jump to the answer${question ? ` to question ${answer.question_index + 1}` : ""} at ${clock(answer.start)} in the transcript`);
+    jump.dataset.testid = "answer-jump";
+    const way = element("p", "answer-jump");
+    way.append(jump);
+    li.append(way);
     list.append(li);
   });
+}
+
+/** A link that scrolls the transcript to `seconds` (handled by onJump). */
+function jumpLink(seconds, text, label) {
+  const jump = element("a", "jump", text);
+  jump.href = "#transcript-title";
+  jump.dataset.at = String(seconds);
+  if (label) jump.setAttribute("aria-label", label);
+  return jump;
+}
+
+/** An answer's measures: how long, how many words, fillers, pace, and relevance when known. */
+function answerMeasures(answer) {
+  const wpm = Math.round(Number(answer.words_per_minute) || 0);
+  const rows = [
+    ["duration", "Duration", `${round1(answer.duration_secs)} s`],
+    ["words", "Words", String(answer.word_count)],
+    ["fillers", "Fillers", String(answer.filler_count ?? 0)],
+    ["pace", "Pace", wpm ? `${wpm} wpm` : "too short to tell"],
+  ];
+  if (answer.relevance != null) rows.push(["relevance", "Relevance", `${answer.relevance} / 100`]);
+  const list = element("dl", "answer-measures");
+  list.setAttribute("aria-label", "Measures of this answer");
+  for (const [field, name, value] of rows) {
+    const row = element("div");
+    row.dataset.field = field;
+    row.append(element("dt", null, name), element("dd", null, value));
+    list.append(row);
+  }
+  return list;
 }
 
 function renderTone(tone) {
@@ -647,6 +730,255 @@ function renderTimeline(buckets) {
   figure.append(chart, caption, details);
 }
 
+// ---------------------------------------------------------------- speakers
+
+/** The role of a label, from the speakers known (null when unknown). */
+function speakerRole(label) {
+  return state.speakers?.speakers?.find((s) => s.label === label)?.role ?? null;
+}
+
+/** How a label shows in the transcript: its role ("Interviewer S1" when two share it), else the label. */
+function speakerName(label) {
+  const all = state.speakers?.speakers ?? [];
+  const role = speakerRole(label);
+  if (!role) return label;
+  const name = ROLE_NAMES[role] ?? role;
+  return all.filter((s) => s.role === role).length > 1 ? `${name} ${label}` : name;
+}
+
+/** "S1 (Interviewer)". */
+const labelWithRole = (label) => {
+  const role = speakerRole(label);
+  return role ? `${label} (${ROLE_NAMES[role] ?? role})` : label;
+};
+
+function renderSpeakers() {
+  const card = $("speakers-card");
+  const data = state.speakers;
+  card.hidden = !data?.speakers?.length;
+  if (card.hidden) return;
+  const confidence = Math.round(clamp01(data.confidence) * 100);
+  const source = $("speakers-source");
+  source.dataset.source = data.source;
+  setText(source, `${SOURCE_TEXT[data.source] ?? data.source} · ${confidence} % sure`);
+  $("speakers-doubt").hidden = data.source === "user" || data.speakers.length < 2 || clamp01(data.confidence) >= DOUBTFUL_CONFIDENCE;
+  setText($("speakers-note"), data.note ?? "");
+  $("speakers-note").hidden = !data.note;
+
+  const list = $("speakers-list");
+  // Rebuilt only when the speakers changed: a re-render must not undo the visitor's choices.
+  const signature = JSON.stringify(data.speakers);
+  if (list.dataset.signature !== signature) {
+    list.dataset.signature = signature;
+    list.replaceChildren(...data.speakers.map((speaker) => speakerItem(speaker, data.speakers)));
+  }
+  renderOverlaps(data);
+  renderSpeakersForm();
+}
+
+/** One speaker: label, role and talk time, and the selects to correct its role or merge it into another. */
+function speakerItem(speaker, all) {
+  const percent = Math.round(clamp01(speaker.share) * 100);
+  const li = element("li", "speaker");
+  li.dataset.label = speaker.label;
+  li.dataset.role = speaker.role;
+  li.dataset.testid = "speaker";
+
+  const head = element("p", "speaker-head");
+  const tag = element("span", "speaker-tag", speaker.label);
+  tag.dataset.role = speaker.role;
+  const role = element("strong", "speaker-role-name", ROLE_NAMES[speaker.role] ?? speaker.role);
+  role.dataset.testid = "speaker-role-name";
+  const time = element("span", "speaker-time", talkTime(speaker.speaking_secs));
+  time.dataset.testid = "speaker-time";
+  time.title = `${round1(speaker.speaking_secs)} s of speech`;
+  const share = element("span", "speaker-share", `${percent} %`);
+  share.dataset.testid = "speaker-share";
+  head.append(tag, " ", role, element("span", "muted", " · talked for "), time, element("span", "muted", " · "),
+    share, element("span", "muted", " of the speech"));
+  const bar = element("span", "share-bar");
+  bar.setAttribute("aria-hidden", "true");
+  bar.append(element("span", "share-fill"));
+  bar.firstChild.style.width = `${percent}%`;
+  bar.firstChild.dataset.role = speaker.role;
+
+  const fields = element("div", "speaker-fields");
+  const roleField = element("label", null, "Role");
+  const select = element("select", "speaker-role");
+  select.name = `role-${speaker.label}`;
+  select.dataset.label = speaker.label;
+  select.dataset.testid = "speaker-role";
+  select.setAttribute("aria-label", `Role of ${speaker.label}`);
+  for (const value of ROLES) {
+    const option = element("option", null, ROLE_NAMES[value]);
+    option.value = value;
+    select.append(option);
+  }
+  select.value = speaker.role;
+  roleField.append(select);
+  fields.append(roleField);
+  if (all.length > 1) {
+    const mergeField = element("label", null, "Same person as");
+    const merge = element("select", "speaker-merge");
+    merge.name = `merge-${speaker.label}`;
+    merge.dataset.label = speaker.label;
+    merge.dataset.testid = "speaker-merge";
+    merge.setAttribute("aria-label", `Merge ${speaker.label} into another speaker`);
+    const keep = element("option", null, "No one else (keep separate)");
+    keep.value = "";
+    merge.append(keep);
+    for (const other of all) {
+      if (other.label === speaker.label) continue;
+      const option = element("option", null, `Merge into ${other.label} (${ROLE_NAMES[other.role] ?? other.role})`);
+      option.value = other.label;
+      merge.append(option);
+    }
+    mergeField.append(merge);
+    fields.append(mergeField);
+  }
+  li.append(head, bar, fields);
+  return li;
+}
+
+function renderOverlaps(data) {
+  const box = $("overlaps");
+  box.hidden = data.speakers.length < 2;
+  const overlaps = data.overlaps ?? [];
+  const total = Number(data.overlap_secs) || overlaps.reduce((sum, o) => sum + (o.end - o.start), 0);
+  setText($("overlap-total"), overlaps.length
+    ? `Speakers talked over each other for ${round1(total)}\u00a0s in all, in ${overlaps.length === 1 ? "1 place" : `${overlaps.length} places`}`
+      + `${overlaps.length > OVERLAPS_SHOWN ? ` (the first ${OVERLAPS_SHOWN} below)` : ""}.`
+    : "Nobody talked over anyone else.");
+  const list = $("overlap-list");
+  list.replaceChildren(...overlaps.slice(0, OVERLAPS_SHOWN).map((overlap) => {
+    const li = element("li", "overlap");
+    li.dataset.start = String(overlap.start);
+    li.append(jumpLink(overlap.start, `${clock(overlap.start)}–${clock(overlap.end)}`, `Jump to ${clock(overlap.start)} in the transcript`),
+      ` ${(overlap.speakers ?? []).map(labelWithRole).join(" and ")} (${round1(overlap.end - overlap.start)} s)`);
+    return li;
+  }));
+}
+
+/** The selects as a PUT body: roles of the labels kept, merges resolved to their final label. */
+function speakersChoice() {
+  const items = [...$("speakers-list").querySelectorAll("li.speaker")];
+  const into = new Map();
+  for (const li of items) {
+    const target = li.querySelector("select.speaker-merge")?.value;
+    if (target) into.set(li.dataset.label, target);
+  }
+  const merge = [];
+  for (const label of into.keys()) {
+    // Follow chains (S3 → S2 → S1): the server merges into labels that still exist.
+    const seen = new Set([label]);
+    let target = into.get(label);
+    while (into.has(target)) {
+      if (seen.has(target)) return { error: `${label} and ${into.get(label)} are each merged into the other: keep one of them separate.` };
+      seen.add(target);
+      target = into.get(target);
+    }
+    merge.push([target, label]);
+  }
+  const roles = {};
+  for (const li of items) {
+    if (!into.has(li.dataset.label)) roles[li.dataset.label] = li.querySelector("select.speaker-role").value;
+  }
+  return { roles, merge };
+}
+
+/** Whether the selects say something other than the speakers as they are. */
+function speakersDirty() {
+  return (state.speakers?.speakers ?? []).some((speaker) => {
+    const li = $("speakers-list").querySelector(`li.speaker[data-label="${CSS.escape(speaker.label)}"]`);
+    return li && (li.querySelector("select.speaker-role").value !== speaker.role || Boolean(li.querySelector("select.speaker-merge")?.value));
+  });
+}
+
+function speakersEdited() {
+  if (state.speakerSave === "done") state.speakerSave = null;
+  showError("speakers-error", null);
+  renderSpeakersForm();
+}
+
+/** Enables the form once processing is over; says where a save is. */
+function renderSpeakersForm() {
+  const saving = state.speakerSave === "saving";
+  const editable = state.status === "completed" && !saving && !state.gone && !state.requested;
+  for (const li of $("speakers-list").querySelectorAll("li.speaker")) {
+    const merged = Boolean(li.querySelector("select.speaker-merge")?.value);
+    li.dataset.merged = String(merged);
+    for (const select of li.querySelectorAll("select")) select.disabled = !editable || (merged && select.classList.contains("speaker-role"));
+  }
+  $("speakers-save").disabled = !editable;
+  setText($("speakers-save"), saving ? "Saving…" : "Save speakers");
+  const dirty = speakersDirty();
+  $("speakers-reset").hidden = !dirty || !editable;
+  let status = "";
+  if (saving) status = "Saving…";
+  else if (state.speakerSave === "running" || state.speakerSave === "reloading") status = "Saved. Re-analysing with these speakers…";
+  else if (state.speakerSave === "done") status = "Saved and re-analysed: the analysis above counts the candidate's speech as you set it.";
+  else if (state.status && state.status !== "completed" && state.status !== "failed") status = "The speakers can be changed once processing is done.";
+  else if (dirty) status = "Not saved yet: saving re-analyses the recording.";
+  setText($("speakers-status"), status);
+}
+
+/** A save's re-analysis: seen under way, then completed (its results are read next). */
+function trackSpeakerSave(before, status) {
+  if (state.speakerSave !== "saving" && state.speakerSave !== "running") return;
+  if (PROCESSING.has(status)) state.speakerSaveStarted = true;
+  else if (status === "completed" && before !== "completed" && state.speakerSaveStarted) state.speakerSave = "reloading";
+  else if (status === "failed") state.speakerSave = null;
+}
+
+/** PUT …/speakers: the roles and merges chosen; the recording is then re-analysed. */
+async function saveSpeakers(event) {
+  event.preventDefault();
+  if (!state.speakers || $("speakers-save").disabled) return;
+  const choice = speakersChoice();
+  if (choice.error) {
+    showError("speakers-error", choice.error);
+    return;
+  }
+  showError("speakers-error", null);
+  showError("reanalyse-error", null);
+  state.speakerSave = "saving";
+  state.speakerSaveStarted = false;
+  renderSpeakersForm();
+  const pushes = state.pushes;
+  try {
+    const interview = await call("PUT", `${base}/speakers`, choice.merge.length ? { roles: choice.roles, merge: choice.merge } : { roles: choice.roles });
+    // Accepted: the re-analysis is queued, so its progress shows as for "Re-analyse".
+    if (state.speakerSave === "saving") state.speakerSave = "running";
+    state.speakerSaveStarted = true;
+    state.requested = true;
+    state.watchUntil = Date.now() + REQUEST_WATCH_MS;
+    applyInterview(interview, pushes === state.pushes);
+    schedulePoll();
+    loadSpeakers();
+  } catch (error) {
+    state.speakerSave = null;
+    if (error.status === 401) return;
+    showError("speakers-error", error.code === "job_in_progress"
+      ? "The recording is being processed: save the speakers again once it is done."
+      : `Could not save the speakers: ${describeError(error)}`);
+  } finally {
+    renderSpeakersForm();
+  }
+}
+
+/** GET …/speakers: shows the speakers as saved (the transcript follows with the results). */
+async function loadSpeakers() {
+  try {
+    const speakers = await call("GET", `${base}/speakers`);
+    if (!speakers) return;
+    state.speakers = speakers;
+    renderSpeakers();
+    if (state.transcript && !state.query) renderSegments(state.transcript.segments ?? [], "");
+  } catch {
+    // The results read at completion bring them too.
+  }
+}
+
 // ---------------------------------------------------------------- transcript
 
 function renderTranscriptMeta(transcript) {
@@ -688,7 +1020,17 @@ function renderSegments(segments, term) {
     stamp.dateTime = `PT${Math.floor(segment.start)}S`;
     const text = element("span", "segment-text");
     text.append(highlighted(segment.text.trim(), term));
-    li.append(stamp, text);
+    li.append(stamp);
+    if (segment.speaker) {
+      const role = speakerRole(segment.speaker);
+      li.dataset.speaker = segment.speaker;
+      if (role) li.dataset.role = role;
+      const tag = element("span", "speaker-tag", speakerName(segment.speaker));
+      tag.dataset.role = role ?? "unknown";
+      tag.title = `Speaker ${segment.speaker}`;
+      li.append(tag);
+    }
+    li.append(text);
     if (segment.low_confidence) {
       li.dataset.lowConfidence = "true";
       const unsure = element("span", "unsure", "unsure");
@@ -1138,11 +1480,21 @@ for (const button of document.querySelectorAll(".downloads button[data-format]")
 $("practice-link-form").addEventListener("submit", linkPractice);
 $("practice-unlink").addEventListener("click", () => changeLink("DELETE", undefined, $("practice-unlink")));
 
-$("recommendations").addEventListener("click", (event) => {
-  const jump = event.target.closest("a.jump");
+/** A click on a "jump to" link scrolls the transcript to its moment. */
+function onJump(event) {
+  const jump = event.target.closest("a.jump[data-at]");
   if (!jump) return;
   event.preventDefault();
   jumpTo(Number(jump.dataset.at));
+}
+for (const id of ["recommendations", "answers", "overlap-list"]) $(id).addEventListener("click", onJump);
+
+$("speakers-form").addEventListener("submit", saveSpeakers);
+$("speakers-form").addEventListener("change", speakersEdited);
+$("speakers-reset").addEventListener("click", () => {
+  delete $("speakers-list").dataset.signature;
+  showError("speakers-error", null);
+  renderSpeakers();
 });
 
 async function start() {

@@ -43,6 +43,10 @@ pub struct Analysis {
     /// The model's judgement of the answers, when a model endpoint is configured and answered.
     #[serde(default)]
     pub judgement: Option<Judgement>,
+    /// Who spoke: each speaker's role and talk time, and where they overlapped
+    /// (absent for a typed answer).
+    #[serde(default)]
+    pub speakers: Option<crate::speakers::Speakers>,
 }
 
 /// What a language model adds to the measured analytics.
@@ -175,10 +179,20 @@ pub struct Answer {
     pub start: f64,
     /// When the answer ended, seconds.
     pub end: f64,
-    /// Words in the answer, fillers included.
+    /// The candidate's words in the answer, fillers included.
     pub word_count: usize,
     /// `end - start`, seconds.
     pub duration_secs: f64,
+    /// Fillers in the answer (a two-word filler counts once).
+    #[serde(default)]
+    pub filler_count: usize,
+    /// The answer's pace, words per minute (0 when shorter than 3 s).
+    #[serde(default)]
+    pub words_per_minute: f64,
+    /// Coverage of the job description's keywords in this answer (0–100);
+    /// absent without a job description.
+    #[serde(default)]
+    pub relevance: Option<u32>,
     /// The answer's opening words (at most 80 characters).
     pub excerpt: String,
     /// Whether this answer should tell a STAR story (a behavioural question, or

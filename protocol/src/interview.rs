@@ -134,6 +134,8 @@ pub enum Stage {
     /// Reading the container and decoding the audio track to 16 kHz mono.
     Decoding,
     Transcribing,
+    /// Telling the speakers apart and finding who is the candidate.
+    Diarizing,
     Analyzing,
     /// Storing the in-app notification and sending the email.
     Notifying,
@@ -146,7 +148,7 @@ impl Stage {
     pub fn status(self) -> InterviewStatus {
         match self {
             Self::Queued => InterviewStatus::Uploaded,
-            Self::Decoding | Self::Transcribing => InterviewStatus::Transcribing,
+            Self::Decoding | Self::Transcribing | Self::Diarizing => InterviewStatus::Transcribing,
             Self::Analyzing | Self::Notifying => InterviewStatus::Analyzing,
             Self::Completed => InterviewStatus::Completed,
             Self::Failed => InterviewStatus::Failed,
@@ -158,6 +160,7 @@ impl Stage {
             Self::Queued => "queued",
             Self::Decoding => "decoding",
             Self::Transcribing => "transcribing",
+            Self::Diarizing => "diarizing",
             Self::Analyzing => "analyzing",
             Self::Notifying => "notifying",
             Self::Completed => "completed",

@@ -10,6 +10,7 @@
 //! - [`notification`]: in-app notifications (stored, pushed, marked read).
 //! - [`practice`]: practice sessions (questions, answers, feedback) and their
 //!   comparison with a recorded interview.
+//! - [`speakers`]: who spoke when in a recording, their roles and talk time.
 //! - [`transcript`]: what speech-to-text makes of a recording (segments, words, timings).
 //! - [`analysis`]: what Debrief makes of a transcript (speech, structure, tone, score,
 //!   recommendations).
@@ -23,5 +24,6 @@ pub mod error;
 pub mod interview;
 pub mod notification;
 pub mod practice;
+pub mod speakers;
 pub mod transcript;
 pub mod ws;

@@ -16,6 +16,9 @@ pub struct Transcript {
     /// The engine that produced it (`whisper-base (local)`, `whisper-1 (remote)`).
     pub engine: String,
     pub segments: Vec<Segment>,
+    /// Who speaks, once the speakers have been told apart (absent before).
+    #[serde(default)]
+    pub speakers: Option<crate::speakers::Speakers>,
 }
 
 /// A stretch of speech the engine decoded as one piece.
@@ -34,6 +37,9 @@ pub struct Segment {
     /// Word timestamps, when the engine gives them (empty otherwise).
     #[serde(default)]
     pub words: Vec<Word>,
+    /// The speaker's label (`S1`, `S2`, …); absent until speakers are told apart.
+    #[serde(default)]
+    pub speaker: Option<String>,
 }
 
 /// One word with its timing.
@@ -61,6 +67,12 @@ impl Transcript {
             text.push_str(piece);
         }
         text
+    }
+
+    /// The role of a segment's speaker, when speakers and roles are known.
+    pub fn role_of(&self, segment: &Segment) -> Option<crate::speakers::SpeakerRole> {
+        let label = segment.speaker.as_deref()?;
+        self.speakers.as_ref()?.role_of(label)
     }
 
     /// Every word in order, across segments.

@@ -97,7 +97,8 @@ fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
         .filter(|&i| layout.candidate[i] && !filler_mask[i])
         .collect();
 
-    let structure = structure::analyse(&tokens, &layout, &filler_mask);
+    let mut structure = structure::analyse(&tokens, &layout, &filler_mask);
+    measure_answers(&mut structure, &tokens, &layout, &hits, &filler_mask, context);
     let pace = pace::measure(&tokens, &layout.candidate);
     let (mean_word_probability, low_confidence_share) =
         pace::recognition(&tokens, &layout.candidate);
@@ -176,6 +177,27 @@ fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
         notes,
         missing: Vec::new(),
         judgement: None,
+        speakers: transcript.speakers.clone(),
+    }
+}
+
+/// Each answer's own fillers and job-description coverage (the per-question view).
+fn measure_answers(
+    structure: &mut protocol::analysis::StructureAnalysis,
+    tokens: &[tokens::Token],
+    layout: &structure::Layout,
+    hits: &[fillers::Hit],
+    filler_mask: &[bool],
+    context: &Context,
+) {
+    let spans = structure::answer_spans(layout, tokens.len());
+    for (answer, span) in structure.answers.iter_mut().zip(spans) {
+        let inside = |i: usize| i >= span.first && i < span.last && layout.candidate[i];
+        answer.filler_count = hits.iter().filter(|h| inside(h.token)).count();
+        answer.relevance = context.job_description.as_deref().and_then(|description| {
+            let content: Vec<usize> = (span.first..span.last).filter(|&i| inside(i) && !filler_mask[i]).collect();
+            relevance::analyse(description, tokens, &content).map(|r| r.score)
+        });
     }
 }
 
@@ -194,11 +216,22 @@ fn notes(
         notes.push("The transcript has no words: there is nothing to analyse.".to_owned());
         return notes;
     }
-    if structure.questions_detected {
+    let by_role = tokens.iter().any(|t| t.role == Some(protocol::speakers::SpeakerRole::Interviewer));
+    if by_role {
         notes.push(
-            "Detected questions are taken to be the interviewer's and left out of speech and tone metrics (the recording has no speaker labels)."
-                .to_owned(),
+            "Only the candidate's speech is measured; the interviewers' turns give the questions.".to_owned(),
         );
+    }
+    if let Some(note) = transcript.speakers.as_ref().and_then(|s| s.note.clone()) {
+        notes.push(note);
+    }
+    if structure.questions_detected {
+        if !by_role {
+            notes.push(
+                "Detected questions are taken to be the interviewer's and left out of speech and tone metrics (the recording has no speaker labels)."
+                    .to_owned(),
+            );
+        }
         if structure.star_average.is_none() {
             notes.push(
                 "No question asked for a story, so STAR is reported but not scored.".to_owned(),

@@ -39,6 +39,7 @@ use std::sync::LazyLock;
 
 use protocol::analysis::{Answer, Question, Star, StarCue, StarPart, StructureAnalysis};
 use protocol::interview::InterviewType;
+use protocol::speakers::SpeakerRole;
 
 use super::Context;
 use super::fillers::hesitation;
@@ -313,6 +314,9 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| Sets {
     ],
 });
 
+/// An answer shorter than this (seconds) has no pace of its own.
+pub const MIN_ANSWER_SECS_FOR_PACE: f64 = 3.0;
+
 /// Points per STAR element present.
 pub const STAR_POINTS_PER_PART: u32 = 25;
 
@@ -342,8 +346,15 @@ pub struct AnswerSpan {
     pub last: usize,
 }
 
-/// Finds the questions and marks the candidate's words.
+/// Finds the questions and marks the candidate's words. When the speakers'
+/// roles are known (an interviewer among them), the candidate's words are
+/// exactly the candidate's speech and questions are found in the
+/// interviewers' speech alone; otherwise (one voice) questions are found from
+/// their wording and every other word is taken as the candidate's.
 pub fn layout(tokens: &[Token], sentences: &[Sentence], context: &Context) -> Layout {
+    if tokens.iter().any(|t| t.role == Some(SpeakerRole::Interviewer)) {
+        return layout_by_role(tokens, sentences, context);
+    }
     let mut questions: Vec<QuestionSpan> = Vec::new();
     let mut previous_was_question = false;
     for sentence in sentences {
@@ -378,6 +389,46 @@ pub fn layout(tokens: &[Token], sentences: &[Sentence], context: &Context) -> La
         candidate,
         preamble_words,
     }
+}
+
+/// The layout of a recording whose speakers' roles are known. Sentences end
+/// where the role changes, so each belongs to one role. An interviewer's
+/// sentence is a question when its wording says so or it ends with a question
+/// mark; questions with no candidate speech between them are one question.
+fn layout_by_role(tokens: &[Token], sentences: &[Sentence], context: &Context) -> Layout {
+    let mut questions: Vec<QuestionSpan> = Vec::new();
+    let mut open = false;
+    for sentence in sentences {
+        match tokens[sentence.first].role {
+            Some(SpeakerRole::Interviewer) => {}
+            Some(SpeakerRole::Candidate) => {
+                open = false;
+                continue;
+            }
+            // Others (a note-taker) neither ask nor answer.
+            _ => continue,
+        }
+        let words = plain_words(tokens, sentence.first, sentence.last + 1);
+        let asks = is_question(tokens, sentence, &words) || (tokens[sentence.last].question_after && !words.is_empty());
+        if !asks {
+            continue;
+        }
+        let behavioral = is_behavioral(&words, context);
+        match questions.last_mut() {
+            Some(question) if open => {
+                question.last = sentence.last;
+                question.behavioral |= behavioral;
+            }
+            _ => questions.push(QuestionSpan { first: sentence.first, last: sentence.last, behavioral }),
+        }
+        open = true;
+    }
+    let candidate: Vec<bool> = tokens.iter().map(|t| t.role == Some(SpeakerRole::Candidate)).collect();
+    let preamble_words = match questions.first() {
+        Some(q) => candidate[..q.first].iter().filter(|&&c| c).count(),
+        None => 0,
+    };
+    Layout { questions, candidate, preamble_words }
 }
 
 /// Normalised words of tokens `first..end`, hesitations left out.
@@ -477,28 +528,37 @@ pub fn analyse(tokens: &[Token], layout: &Layout, filler: &[bool]) -> StructureA
     }
 }
 
+/// One answer: the candidate's words between its question and the next
+/// (an interviewer's remark in between is not the candidate's), with its own
+/// fillers, pace and STAR.
 fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) -> Answer {
     let question = span.question.and_then(|i| layout.questions.get(i));
-    let (start, end) = match tokens.get(span.first..span.last) {
-        Some([first, .., last]) => (first.start, last.end),
-        Some([only]) => (only.start, only.end),
+    let mine: Vec<usize> = (span.first..span.last).filter(|&i| layout.candidate[i]).collect();
+    let (start, end) = match (mine.first(), mine.last()) {
+        (Some(&first), Some(&last)) => (tokens[first].start, tokens[last].end),
         _ => {
             let at = question.map_or(0.0, |q| tokens[q.last].end);
             (at, at)
         }
     };
-    let star = question.map(|_| star(tokens, filler, span.first, span.last));
-    let excerpt = if span.last > span.first {
-        quote(tokens, span.first, span.last - 1, 80)
-    } else {
-        String::new()
+    // STAR reads the candidate's words only: others' words are skipped like fillers.
+    let skip: Vec<bool> = (0..tokens.len()).map(|i| filler[i] || !layout.candidate[i]).collect();
+    let star = question.map(|_| star(tokens, &skip, span.first, span.last));
+    let excerpt = match (mine.first(), mine.last()) {
+        (Some(&first), Some(&last)) => quote(tokens, first, last, 80),
+        _ => String::new(),
     };
+    let duration = end - start;
     Answer {
         question_index: span.question,
         start: round(start, 2),
         end: round(end, 2),
-        word_count: span.last.saturating_sub(span.first),
-        duration_secs: round(end - start, 2),
+        word_count: mine.len(),
+        duration_secs: round(duration, 2),
+        // Counted from the filler hits by the caller, with relevance.
+        filler_count: 0,
+        words_per_minute: if duration >= MIN_ANSWER_SECS_FOR_PACE { round(mine.len() as f64 * 60.0 / duration, 1) } else { 0.0 },
+        relevance: None,
         excerpt,
         star_expected: question.is_some_and(|q| q.behavioral),
         star_score: star.as_ref().map(star_score),

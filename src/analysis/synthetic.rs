@@ -56,6 +56,7 @@ pub fn transcript_from_lines(lines: &[&str]) -> Transcript {
                 no_speech_prob: 0.0,
                 low_confidence: false,
                 words,
+                speaker: None,
             });
             clock = end;
         }
@@ -65,6 +66,7 @@ pub fn transcript_from_lines(lines: &[&str]) -> Transcript {
         duration_secs: clock,
         engine: "text".into(),
         segments,
+        speakers: None,
     }
 }
 
@@ -150,6 +152,7 @@ pub fn synthetic_transcript(minutes: u32) -> Transcript {
         duration_secs: limit,
         engine: "synthetic".into(),
         segments,
+        speakers: None,
     }
 }
 
@@ -186,6 +189,7 @@ fn synthetic_segment(chunk: &[&str], clock: &mut f64, random: &mut Lcg) -> Segme
         no_speech_prob: 0.01,
         low_confidence: mean < 0.78,
         words,
+        speaker: None,
     }
 }
 

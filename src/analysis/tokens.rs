@@ -12,8 +12,10 @@
 //!   A bare punctuation "word" attaches to the word before it.
 //! - A sentence ends at a stop (`.`, `!`, `?`, `…`) or before a silence of at
 //!   least [`LONG_PAUSE_SECS`] (engines without
-//!   punctuation still get sentences at turn-taking gaps).
+//!   punctuation still get sentences at turn-taking gaps), and where the
+//!   speaker's role changes.
 
+use protocol::speakers::SpeakerRole;
 use protocol::transcript::{Segment, Transcript};
 
 use super::pace::LONG_PAUSE_SECS;
@@ -39,6 +41,8 @@ pub struct Token {
     pub question_after: bool,
     /// An exclamation mark follows.
     pub exclaim_after: bool,
+    /// The role of the word's speaker, when speakers are known.
+    pub role: Option<SpeakerRole>,
 }
 
 /// A sentence: tokens `first..=last`.
@@ -52,6 +56,7 @@ pub struct Sentence {
 pub fn from_transcript(transcript: &Transcript) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(transcript.segments.len() * 12);
     for segment in &transcript.segments {
+        let first = tokens.len();
         if segment.words.is_empty() {
             push_segment_text(segment, &mut tokens);
         } else {
@@ -64,6 +69,11 @@ pub fn from_transcript(transcript: &Transcript) -> Vec<Token> {
                     segment.low_confidence,
                     &mut tokens,
                 );
+            }
+        }
+        if let Some(role) = transcript.role_of(segment) {
+            for token in &mut tokens[first..] {
+                token.role = Some(role);
             }
         }
     }
@@ -141,6 +151,7 @@ fn push_piece(
         stop_after: false,
         question_after: false,
         exclaim_after: false,
+        role: None,
     };
     set_flags(&mut token, trailing);
     tokens.push(token);
@@ -203,9 +214,9 @@ pub fn sentences(tokens: &[Token]) -> Vec<Sentence> {
     let mut first = 0;
     for i in 0..tokens.len() {
         let ends_here = tokens[i].stop_after
-            || tokens
-                .get(i + 1)
-                .is_some_and(|_| gap_before(tokens, i + 1) >= LONG_PAUSE_SECS);
+            || tokens.get(i + 1).is_some_and(|next| {
+                gap_before(tokens, i + 1) >= LONG_PAUSE_SECS || next.role != tokens[i].role
+            });
         if ends_here || i + 1 == tokens.len() {
             sentences.push(Sentence { first, last: i });
             first = i + 1;

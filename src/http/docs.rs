@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, ws};
+use super::{accounts, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, speakers, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use super::{accounts, coaching, comparison, conversations, health, interviews, m
         interviews::list_interviews, interviews::get_interview,
         interviews::update_interview, interviews::delete_interview,
         interviews::get_transcript, interviews::get_analysis, interviews::reanalyse,
+        speakers::get_speakers, speakers::put_speakers,
         notifications::list_notifications, notifications::mark_read,
         practice::create_practice, practice::list_practice, practice::get_practice, practice::delete_practice,
         practice::generate_questions, practice::edit_questions, practice::put_answers, practice::complete,

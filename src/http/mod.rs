@@ -13,6 +13,7 @@ pub mod models;
 pub mod notifications;
 pub mod pagination;
 pub mod practice;
+pub mod speakers;
 pub mod web;
 pub mod ws;
 
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     conversations::configure(cfg);
     models::configure(cfg);
     interviews::configure(cfg);
+    speakers::configure(cfg);
     notifications::configure(cfg);
     practice::configure(cfg);
     coaching::configure(cfg);

@@ -1,5 +1,5 @@
-//! `GET /api/v1/models`: which engine answers the chat, transcribes and
-//! embeds, so the UI can say who is talking and what is still loading.
+//! `GET /api/v1/models`: which engine answers the chat, transcribes, embeds
+//! and tells speakers apart, so the UI can say who is talking and what is still loading.
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -29,6 +29,8 @@ pub struct Models {
     pub chat: Engine,
     pub transcription: Engine,
     pub embeddings: Engine,
+    /// Who spoke when in a one-channel recording (speaker diarization).
+    pub diarization: Engine,
     /// Whether model weights are being fetched right now.
     pub fetch_in_progress: bool,
 }
@@ -52,6 +54,7 @@ pub async fn models(state: web::Data<AppState>) -> HttpResponse {
         chat: Engine { kind: state.chat_choice.kind().into(), name: state.chat_model.describe() },
         transcription: engines.transcriber.get().map_or_else(|| pending(&models.stt, "speech"), |t| local(t.engine())),
         embeddings: engines.embedder.get().map_or_else(|| pending(&models.embed, "embedding"), |e| local(e.engine())),
+        diarization: engines.diarizer.get().map_or_else(|| pending(&models.diarize, "diarization"), |d| local(d.engine())),
         fetch_in_progress: state.model_fetch.in_progress(),
     })
 }

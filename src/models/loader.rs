@@ -53,17 +53,20 @@ pub fn load_in_background(
     }
 }
 
-/// The local speech and embedding engines, filled in when they are loaded.
+/// The local speech, embedding and diarization engines, filled in when they are loaded.
 #[derive(Default, Clone)]
 pub struct LocalEngines {
     pub transcriber: Arc<OnceLock<Arc<crate::stt::LocalTranscriber>>>,
     pub embedder: Arc<OnceLock<Arc<crate::embed::LocalEmbedding>>>,
+    pub diarizer: Arc<OnceLock<Arc<crate::speakers::local::LocalDiarizer>>>,
+    /// The fetches under way (a job waits for models still being fetched).
+    pub fetch: FetchStatus,
 }
 
 impl LocalEngines {
-    /// Starts loading the configured speech and embedding models.
+    /// Starts loading the configured speech, embedding and diarization models.
     pub fn start(settings: &ModelSettings, status: &FetchStatus) -> Self {
-        let engines = Self::default();
+        let engines = Self { fetch: status.clone(), ..Self::default() };
         let slot = Arc::clone(&engines.transcriber);
         load_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), move |dir, spec| {
             let whisper = crate::stt::LocalWhisper::load(dir, spec.name)?;
@@ -75,6 +78,12 @@ impl LocalEngines {
         load_in_background(settings, "models.embed", &settings.embed, Kind::Embed, status.clone(), move |dir, spec| {
             let embedder = crate::embed::LocalEmbedder::load(dir, spec.name)?;
             slot.set(Arc::new(crate::embed::LocalEmbedding(Arc::new(embedder)))).ok();
+            Ok(())
+        });
+        let slot = Arc::clone(&engines.diarizer);
+        let max_speakers = settings.max_speakers.max(1);
+        load_in_background(settings, "models.diarize", &settings.diarize, Kind::Diarize, status.clone(), move |dir, spec| {
+            slot.set(Arc::new(crate::speakers::local::LocalDiarizer::load(dir, spec.name, max_speakers)?)).ok();
             Ok(())
         });
         engines

@@ -3,6 +3,8 @@
 //!
 //! `decoding` (container → 16 kHz mono WAV, duration, level, silence) →
 //! `transcribing` (the [`Transcriber`]: remote endpoint or local Whisper) →
+//! `diarizing` (who spoke when: channels, diarization or one voice; roles,
+//! [`crate::speakers`]) →
 //! `analyzing` (the deterministic [`analysis`](crate::analysis), plus the
 //! model's judgement when an endpoint is configured) → `notifying` (in-app and
 //! email) → `completed`. Each stage records its result before the next starts
@@ -49,6 +51,7 @@ pub enum SpeechEngine {
 }
 
 impl SpeechEngine {
+
     fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
         match self {
             Self::Remote(remote) => Ok(Arc::clone(remote) as Arc<dyn Transcriber>),
@@ -73,6 +76,8 @@ pub struct Pipeline {
     speech: SpeechEngine,
     /// The model that adds judgement, when an endpoint is configured.
     judge: Option<Arc<dyn ChatModel>>,
+    /// The local models; the pipeline uses their diarizer whatever transcribes.
+    local: LocalEngines,
     settings: Arc<Settings>,
     /// Audio seconds transcribed per second, last measured here (f64 bits).
     measured_rtf: AtomicU64,
@@ -88,10 +93,27 @@ impl Pipeline {
         notifier: Notifier,
         speech: SpeechEngine,
         judge: Option<Arc<dyn ChatModel>>,
+        local: LocalEngines,
         settings: Arc<Settings>,
     ) -> Self {
         let rtf = settings.jobs.assumed_rtf.max(0.01);
-        Self { store, files, events, hub, notifier, speech, judge, settings, measured_rtf: AtomicU64::new(rtf.to_bits()) }
+        Self { store, files, events, hub, notifier, speech, judge, local, settings, measured_rtf: AtomicU64::new(rtf.to_bits()) }
+    }
+
+    /// The diarization engine: the loaded local models; a wait while they are
+    /// still being fetched; else why there is none (the recording is then one voice).
+    fn diarizer(&self) -> Result<Result<Arc<dyn crate::speakers::Diarize>, String>, JobFailure> {
+        if let Some(diarizer) = self.local.diarizer.get() {
+            return Ok(Ok(Arc::clone(diarizer) as Arc<dyn crate::speakers::Diarize>));
+        }
+        let configured = self.settings.models.diarize.trim();
+        if configured.is_empty() {
+            return Ok(Err(String::from("speaker diarization is turned off on this server (models.diarize)")));
+        }
+        if self.local.fetch.in_progress() {
+            return Err(JobFailure::transient("the speaker models are still being fetched; processing will resume shortly"));
+        }
+        Ok(Err(format!("the speaker models ({configured}) are not installed (`debrief models fetch --only diarize`)")))
     }
 
     fn rtf(&self) -> f64 {
@@ -133,6 +155,7 @@ impl Pipeline {
         let input = self.files.local_path(&recording.file_key).await.map_err(transient)?;
         let key = format!("{}/{}_audio16k", job.owner, job.interview_id);
         let output = self.files.local_path(&key).await.map_err(transient)?;
+        let envelope = self.files.local_path(&envelope_key(job)).await.map_err(transient)?;
         let extension = recording
             .filename
             .as_deref()
@@ -140,7 +163,7 @@ impl Pipeline {
             .map(|(_, ext)| ext.to_lowercase());
         let max_secs = self.settings.media.max_duration_secs;
         let started = Instant::now();
-        let decoded = tokio::task::spawn_blocking(move || crate::media::decode_to_wav(&input, extension.as_deref(), &output, max_secs))
+        let decoded = tokio::task::spawn_blocking(move || crate::media::decode_to_wav(&input, extension.as_deref(), &output, &envelope, max_secs))
             .await
             .map_err(|e| JobFailure::transient(format!("decoding stopped: {e}")))?;
         let info: AudioInfo = decoded.map_err(|error: MediaError| {
@@ -205,6 +228,33 @@ impl Pipeline {
             self.measured_rtf.store((duration_secs / elapsed).to_bits(), Ordering::Relaxed);
         }
         metrics::histogram!("debrief_job_stage_seconds", "stage" => "transcribing").record(elapsed);
+        self.store.save_transcript(&job.owner, &job.interview_id, &transcript).await.map_err(transient)?;
+        Ok(transcript)
+    }
+
+    /// Tells the speakers apart (once: the result is stored with the
+    /// transcript): by channel when each side of the call has its own, else
+    /// by diarization, else one voice; then gives each speaker a role.
+    async fn speakers(&self, job: &ClaimedJob, audio_key: &str, mut transcript: Transcript) -> Result<Transcript, JobFailure> {
+        if transcript.speakers.is_some() {
+            return Ok(transcript);
+        }
+        self.enter(job, Stage::Diarizing, Some(2.0), None).await?;
+        let started = Instant::now();
+        let envelope = match self.files.size(&envelope_key(job)).await.map_err(transient)? {
+            Some(_) => Some(self.files.local_path(&envelope_key(job)).await.map_err(transient)?),
+            None => None,
+        };
+        let audio = self.files.local_path(audio_key).await.map_err(transient)?;
+        let diarizer = self.diarizer()?;
+        let transcript = tokio::task::spawn_blocking(move || {
+            let diarizer = diarizer.as_deref().map_err(String::as_str);
+            crate::speakers::identify(&mut transcript, envelope.as_deref(), &audio, diarizer.map(|d| d as &dyn crate::speakers::Diarize));
+            transcript
+        })
+        .await
+        .map_err(|e| JobFailure::transient(format!("telling the speakers apart stopped: {e}")))?;
+        metrics::histogram!("debrief_job_stage_seconds", "stage" => "diarizing").record(started.elapsed().as_secs_f64());
         self.store.save_transcript(&job.owner, &job.interview_id, &transcript).await.map_err(transient)?;
         Ok(transcript)
     }
@@ -274,6 +324,11 @@ fn describe(recording: &RecordingToProcess) -> String {
     }
 }
 
+/// Where a recording's per-channel loudness envelope is kept (several channels or tracks only).
+fn envelope_key(job: &ClaimedJob) -> String {
+    format!("{}/{}_channels", job.owner, job.interview_id)
+}
+
 fn transient(error: anyhow::Error) -> JobFailure {
     tracing::warn!(error = format!("{error:#}"), "a job stage failed");
     JobFailure::transient("a temporary problem on the server interrupted processing")
@@ -293,6 +348,7 @@ impl JobRunner for Pipeline {
                 "no speech was found in the recording; check that it is the interview and that the microphone was on",
             ));
         }
+        let transcript = self.speakers(&job, &audio_key, transcript).await?;
         self.analyse(&job, &recording, transcript).await?;
         self.notify_completed(&job, &recording).await?;
         self.enter(&job, Stage::Completed, None, None).await

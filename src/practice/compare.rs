@@ -32,11 +32,15 @@ pub fn asked_questions(analysis: &Analysis, transcript: &Transcript) -> Vec<Aske
         .collect()
 }
 
-/// The transcript's words spoken from `start` to `end` (seconds).
+/// The candidate's words spoken from `start` to `end` (seconds): others'
+/// speech in between (an interviewer's "mm-hm") is left out.
 fn words_between(transcript: &Transcript, start: f64, end: f64) -> String {
     const SLACK: f64 = 0.01;
     let mut words = Vec::new();
     for segment in &transcript.segments {
+        if transcript.role_of(segment).is_some_and(|role| role != protocol::speakers::SpeakerRole::Candidate) {
+            continue;
+        }
         if segment.words.is_empty() {
             if segment.start >= start - SLACK && segment.end <= end + SLACK {
                 words.push(segment.text.trim().to_owned());

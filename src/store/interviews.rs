@@ -39,7 +39,7 @@ struct InterviewRow {
 
 /// A stored stage, when it is one still under way.
 fn running_stage(stage: Option<&str>) -> Option<Stage> {
-    [Stage::Queued, Stage::Decoding, Stage::Transcribing, Stage::Analyzing, Stage::Notifying]
+    [Stage::Queued, Stage::Decoding, Stage::Transcribing, Stage::Diarizing, Stage::Analyzing, Stage::Notifying]
         .into_iter()
         .find(|s| Some(s.as_str()) == stage)
 }

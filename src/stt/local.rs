@@ -195,7 +195,7 @@ impl LocalWhisper {
             seek += advance.max(1);
             progress((seek as f64 / total_frames as f64).min(1.0));
         }
-        Ok(Transcript { language: String::from("en"), duration_secs: duration, engine: self.engine(), segments })
+        Ok(Transcript { language: String::from("en"), duration_secs: duration, engine: self.engine(), segments, speakers: None })
     }
 
     /// Splits a window's tokens at timestamp pairs into pieces and says how
@@ -318,6 +318,7 @@ impl LocalWhisper {
                 no_speech_prob: decoded.no_speech_prob,
                 low_confidence: decoded.avg_logprob < decode::LOGPROB_THRESHOLD,
                 words: segment_words,
+                speaker: None,
             });
         }
     }

@@ -147,6 +147,7 @@ fn segments(verbose: Verbose, offset: f64, low_confidence_logprob: f64) -> Vec<S
                 no_speech_prob: s.no_speech_prob,
                 low_confidence: s.avg_logprob < low_confidence_logprob,
                 words: Vec::new(),
+                speaker: None,
             };
             // Words belong to the segment they start in.
             while let Some(word) = words.next_if(|w| w.start < s.end || s.end <= s.start) {

@@ -1,7 +1,8 @@
 // A recording's page (/interviews/{id}), driven by a real headless Chromium
 // against a real Debrief server whose speech-to-text is a fake of OpenAI's
 // transcription API started here (node:http on a free port). The recording is
-// a real WAV made here (a quiet tone); what it "says" is the fake's answer.
+// a real WAV made here (a quiet tone, or a stereo call with one side per
+// channel); what it "says" is the fake's answer.
 //
 //   npm test                      (in tests/browser; needs scripts/install-browser-deps.sh)
 //   DEBRIEF_BIN, CHROMIUM_PATH    see support.mjs
@@ -73,6 +74,65 @@ async function startFakeTranscription() {
     url: `http://127.0.0.1:${server.address().port}/v1`,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
+}
+
+/**
+ * A 16-bit PCM stereo WAV at 16 kHz, `seconds` long: a tone on the left
+ * channel during the `left` spans and on the right during the `right` spans
+ * (`[start, end]` seconds), true silence elsewhere. A call recorder's file:
+ * one side of the conversation per channel.
+ */
+function stereoWav(seconds, { left, right }, hz = 220, amplitude = 6000) {
+  const rate = 16_000;
+  const frames = Math.round(seconds * rate);
+  const data = frames * 4;
+  const file = Buffer.alloc(44 + data);
+  file.write("RIFF", 0, "ascii");
+  file.writeUInt32LE(36 + data, 4);
+  file.write("WAVE", 8, "ascii");
+  file.write("fmt ", 12, "ascii");
+  file.writeUInt32LE(16, 16); // size of the fmt chunk
+  file.writeUInt16LE(1, 20); // PCM
+  file.writeUInt16LE(2, 22); // stereo
+  file.writeUInt32LE(rate, 24);
+  file.writeUInt32LE(rate * 4, 28); // bytes per second
+  file.writeUInt16LE(4, 32); // bytes per frame
+  file.writeUInt16LE(16, 34); // bits per sample
+  file.write("data", 36, "ascii");
+  file.writeUInt32LE(data, 40);
+  const during = (spans, t) => spans.some(([start, end]) => t >= start && t < end);
+  for (let i = 0; i < frames; i += 1) {
+    const t = i / rate;
+    const sample = Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * amplitude);
+    file.writeInt16LE(during(left, t) ? sample : 0, 44 + 4 * i);
+    file.writeInt16LE(during(right, t) ? sample : 0, 46 + 4 * i);
+  }
+  return file;
+}
+
+/** `m:ss`, as the speakers panel shows a talk time. */
+const talkTime = (seconds) => {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+};
+
+/** What the speakers panel shows: the source, and per speaker its label, role, select and talk time. */
+function shownSpeakers(page) {
+  return page.evaluate(() => ({
+    source: document.querySelector("#speakers-source")?.dataset.source ?? null,
+    speakers: [...document.querySelectorAll("#speakers-list li.speaker")].map((li) => ({
+      label: li.dataset.label,
+      role: li.querySelector("[data-testid=speaker-role-name]").textContent,
+      selected: li.querySelector("[data-testid=speaker-role]").value,
+      time: li.querySelector("[data-testid=speaker-time]").textContent,
+      share: li.querySelector("[data-testid=speaker-share]").textContent,
+    })),
+  }));
+}
+
+/** The speaker shown at the start of the transcript line that says `text`. */
+function speakerOfLine(page, text) {
+  return page.locator("#transcript li.segment", { hasText: text }).first().locator(".speaker-tag").textContent();
 }
 
 /** What the page shows of the processing: the badge and the highlighted stage. */
@@ -236,6 +296,110 @@ describe("recording page", () => {
     await page.locator("[data-testid=comparison]").waitFor({ state: "hidden" });
     assert.equal((await h.rest("GET", `/api/v1/interviews/${id}`, { token })).practice_id, null, "unlinked on the server");
     assert.equal(await page.inputValue("[data-testid=practice-select]"), "");
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("a recording with two speakers on separate channels lists them with talk time, a corrected role re-analyses it, and the per-question view shows each answer's measures", async () => {
+    // Arrange: a call recording, the interviewer on the left channel (0–3 s, 10–12 s), the candidate on the right (3–10 s).
+    const { token } = await h.newAccount("barbara");
+    const bytes = stereoWav(12, { left: [[0, 3], [10, 12]], right: [[3, 10]] });
+    const id = await uploadOverTus(h.baseUrl, token, {
+      name: "call-recording.wav", bytes, metadata: { company: "Initech", job_title: "Team lead", interview_type: "behavioral" },
+    });
+    const context = await h.newContext(token);
+    const page = await h.openPage(context, `/interviews/${id}`);
+    await watchUntilCompleted(page);
+    await page.locator("#speakers-list li.speaker").nth(1).waitFor();
+
+    // Assert: two speakers told apart by channel, with their talk time; S1 asks, so S1 is the interviewer.
+    const stored = await h.rest("GET", `/api/v1/interviews/${id}/speakers`, { token });
+    assert.equal(stored.source, "channels", `the channels tell the speakers apart: ${JSON.stringify(stored)}`);
+    const shown = await shownSpeakers(page);
+    assert.equal(shown.source, "channels");
+    assert.deepEqual(shown.speakers.map((s) => [s.label, s.role, s.selected]), [["S1", "Interviewer", "interviewer"], ["S2", "Candidate", "candidate"]]);
+    assert.deepEqual(shown.speakers.map((s) => s.time), stored.speakers.map((s) => talkTime(s.speaking_secs)), "talk time in m:ss");
+    assert.deepEqual(shown.speakers.map((s) => s.share), stored.speakers.map((s) => `${Math.round(s.share * 100)} %`));
+    assert.ok(stored.speakers[1].speaking_secs > stored.speakers[0].speaking_secs, "the candidate talked longer");
+    assert.match(await page.textContent("#speakers-source"), /channels.*\d+ % sure/);
+
+    // The transcript says who speaks on each line.
+    assert.equal(await speakerOfLine(page, "Tell me about a time you led a project?"), "Interviewer");
+    assert.equal(await speakerOfLine(page, "database migration"), "Candidate");
+    assert.equal(await speakerOfLine(page, "What would you do differently next time?"), "Interviewer");
+
+    // The per-question view: the answer to the first question, its measures and STAR parts, and the way to it in the transcript.
+    const analysis = await h.rest("GET", `/api/v1/interviews/${id}/analysis`, { token });
+    const answer = analysis.structure.answers.find((a) => a.question_index === 0);
+    assert.ok(answer, `the first question has an answer: ${JSON.stringify(analysis.structure)}`);
+    assert.equal(answer.filler_count, 2, "um and uh");
+    const shownAnswer = page.locator("#answers li.answer[data-question='0']");
+    const measure = (field) => shownAnswer.locator(`[data-field=${field}] dd`).textContent();
+    assert.equal(await measure("fillers"), "2");
+    assert.equal(await measure("words"), String(answer.word_count));
+    assert.equal(await measure("duration"), `${answer.duration_secs.toFixed(1)} s`);
+    assert.equal(await measure("pace"), answer.words_per_minute ? `${Math.round(answer.words_per_minute)} wpm` : "too short to tell");
+    const star = await shownAnswer.locator(".star-part").evaluateAll((parts) => parts.map((p) => [p.dataset.part, p.dataset.present]));
+    assert.deepEqual(star, ["situation", "task", "action", "result"].map((part) => [part, String(Boolean(answer.star[part]))]), "S/T/A/R marks");
+    assert.ok(star.some(([, present]) => present === "true"), "the story has STAR parts");
+    await shownAnswer.locator("[data-testid=answer-jump]").click();
+    await page.waitForFunction(() => document.activeElement?.matches("#transcript li.segment.flash"));
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /database migration/, "the jump lands on the answer");
+
+    // A correction that leaves no candidate is refused, and says why.
+    await page.selectOption("#speakers-list li[data-label=S2] [data-testid=speaker-role]", "interviewer");
+    await page.click("[data-testid=speakers-save]");
+    await waitForText(page, "[data-testid=speakers-error]", /candidate/i);
+    assert.equal(await page.getAttribute("[data-testid=speakers-error]", "role"), "alert");
+    assert.equal((await h.rest("GET", `/api/v1/interviews/${id}/speakers`, { token })).source, "channels", "nothing changed");
+
+    // Act: on a phone, swap the roles and save.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.selectOption("#speakers-list li[data-label=S1] [data-testid=speaker-role]", "candidate");
+    await page.selectOption("#speakers-list li[data-label=S2] [data-testid=speaker-role]", "interviewer");
+    assert.ok(await page.isHidden("[data-testid=speakers-error]"), "a new choice clears the old error");
+    await page.click("[data-testid=speakers-save]");
+
+    // Assert: re-analysed, with the roles as set.
+    await waitForText(page, "[data-testid=speakers-status]", /re-analys/i);
+    await waitForText(page, "[data-testid=speakers-status]", /Saved and re-analysed/);
+    await waitForText(page, "#status-badge", "completed");
+    const corrected = await shownSpeakers(page);
+    assert.equal(corrected.source, "user");
+    assert.deepEqual(corrected.speakers.map((s) => [s.label, s.role, s.selected]), [["S1", "Candidate", "candidate"], ["S2", "Interviewer", "interviewer"]]);
+    assert.equal(await speakerOfLine(page, "Tell me about a time you led a project?"), "Candidate");
+    const saved = await h.rest("GET", `/api/v1/interviews/${id}/speakers`, { token });
+    assert.equal(saved.source, "user");
+    assert.deepEqual(saved.speakers.map((s) => s.role), ["candidate", "interviewer"]);
+
+    // At 390 px the score table fits, and the "analysis ready" notice does not cover it.
+    await page.locator("#toasts .toast").first().waitFor();
+    const apart = (a, b) => a.bottom <= b.top || b.bottom <= a.top || a.right <= b.left || b.right <= a.left;
+    // With the table at the bottom of the screen, then at its top (where a fixed notice would sit).
+    for (const block of ["end", "start"]) {
+      const layout = await page.evaluate((where) => {
+        const box = (node) => { const r = node.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+        const table = document.querySelector("#score-breakdown");
+        table.scrollIntoView({ block: where, behavior: "instant" });
+        const scroller = table.closest(".table-scroll");
+        return {
+          width: document.documentElement.clientWidth,
+          pageWidth: document.documentElement.scrollWidth,
+          table: box(table),
+          cells: [...table.querySelectorAll("th, td")].filter((c) => c.getClientRects().length).map(box),
+          scrolls: scroller.scrollWidth > scroller.clientWidth,
+          toasts: [...document.querySelectorAll("#toasts .toast")].map(box),
+        };
+      }, block);
+      assert.equal(layout.width, 390);
+      assert.ok(layout.table.right <= layout.width, `the score table ends within the screen: ${JSON.stringify(layout.table)}`);
+      assert.ok(layout.cells.every((c) => c.right <= layout.width && c.left >= 0), "no cell of the score table is cut");
+      assert.ok(!layout.scrolls, "the score table does not scroll sideways");
+      assert.ok(layout.pageWidth <= layout.width, `the page does not scroll sideways (${layout.pageWidth} px)`);
+      assert.ok(layout.toasts.length >= 1, "the analysis-ready notice is shown");
+      for (const toast of layout.toasts) {
+        assert.ok(apart(toast, layout.table), `the notice ${JSON.stringify(toast)} covers the score table ${JSON.stringify(layout.table)}`);
+      }
+    }
     assert.deepEqual(page.scriptErrors, []);
   });
 });

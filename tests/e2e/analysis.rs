@@ -163,7 +163,7 @@ async fn a_spoken_interview_uploaded_as_m4a_is_transcribed_analysed_and_notified
 
     // Every stage was a durable event, in order, then one notification.
     let events = replayed_events(&app, &user.token).await;
-    assert_eq!(stages_of(&events, &id), ["decoding", "transcribing", "analyzing", "notifying", "completed"]);
+    assert_eq!(stages_of(&events, &id), ["decoding", "transcribing", "diarizing", "analyzing", "notifying", "completed"]);
     let notifications: Vec<&Value> = events.iter().filter(|e| e["type"] == "notification").collect();
     assert_eq!(notifications.len(), 1);
     assert_eq!(notifications[0]["notification"]["kind"], "analysis.completed");

@@ -38,6 +38,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     settings.models.chat = String::new();
     settings.models.stt = String::new();
     settings.models.embed = String::new();
+    settings.models.diarize = String::new();
     settings.models.fetch_on_start = false;
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 1;

@@ -14,6 +14,7 @@ mod operations;
 mod practice;
 mod restart;
 mod smtp_sink;
+mod speakers;
 mod speech;
 mod uploads;
 mod websocket;

