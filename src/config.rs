@@ -61,7 +61,13 @@ pub struct AuthSettings {
     pub password_min_chars: usize,
     pub password_max_chars: usize,
     pub login_per_ip_per_minute: u32,
-    pub login_per_account_per_minute: u32,
+    pub login_failures_per_ip_per_hour: u32,
+    pub login_free_failures: u32,
+    pub login_backoff_base_secs: u64,
+    pub login_backoff_max_secs: u64,
+    pub login_failure_memory_secs: u64,
+    pub login_tracked_keys_max: usize,
+    pub trust_forwarded_for: bool,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
 }
@@ -74,6 +80,19 @@ impl AuthSettings {
             name_max: self.name_max_chars,
             password_min: self.password_min_chars,
             password_max: self.password_max_chars,
+        }
+    }
+
+    /// The sign-in throttle's limits.
+    pub fn throttle(&self) -> crate::auth::limiter::ThrottleLimits {
+        crate::auth::limiter::ThrottleLimits {
+            attempts_per_ip_per_minute: self.login_per_ip_per_minute,
+            failures_per_ip_per_hour: self.login_failures_per_ip_per_hour,
+            free_failures: self.login_free_failures,
+            backoff_base: Duration::from_secs(self.login_backoff_base_secs),
+            backoff_max: Duration::from_secs(self.login_backoff_max_secs),
+            failure_memory: Duration::from_secs(self.login_failure_memory_secs),
+            tracked_keys_max: self.login_tracked_keys_max,
         }
     }
 }

@@ -3,8 +3,11 @@
 //! [`ApiError::status_code`] is an exhaustive match. Unexpected failures are
 //! logged with their cause chain and answered with a generic 500.
 
-use actix_web::http::StatusCode;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use protocol::error::ErrorBody;
 use serde_json::json;
@@ -24,6 +27,9 @@ pub enum ApiError {
     BadCredentials,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The path exists, but not with this method; `allow` lists those it takes.
+    #[error("{method} is not allowed here; use {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("an account with this email already exists")]
     EmailTaken,
     #[error("too many attempts; retry in {retry_after_secs} s")]
@@ -68,6 +74,7 @@ impl ApiError {
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "invalid_credentials",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::EmailTaken => "email_taken",
             Self::RateLimited { .. } => "rate_limited",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -122,6 +129,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -155,6 +163,9 @@ impl ResponseError for ApiError {
         if let Self::OffsetMismatch { expected } = self {
             response.insert_header(("Upload-Offset", expected.to_string()));
         }
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
         if matches!(self, Self::Unauthenticated) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
@@ -172,23 +183,113 @@ pub fn json_error_handler(
     let api = match &error {
         E::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge { limit: *limit },
         E::Overflow { limit } => ApiError::PayloadTooLarge { limit: *limit },
-        E::ContentType => {
-            return actix_web::error::InternalError::from_response(
-                error.to_string(),
-                HttpResponse::UnsupportedMediaType().json(ErrorBody::new(
-                    "unsupported_media_type",
-                    "send the body as application/json",
-                )),
-            )
-            .into();
-        }
+        E::ContentType => ApiError::UnsupportedType {
+            code: "unsupported_media_type",
+            message: String::from("send the body as application/json"),
+        },
         E::Deserialize(inner) => ApiError::BadRequest(format!("invalid JSON body: {inner}")),
         other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
     };
     api.into()
 }
 
-/// Answers unknown routes with the JSON error shape.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("route"))
+/// A query string the endpoint cannot read (`?limit=-5`) → 400.
+pub fn query_error_handler(
+    error: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let reason = match &error {
+        actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    ApiError::BadRequest(format!("invalid query string: {reason}")).into()
+}
+
+/// A path segment the endpoint cannot read (not UTF-8, not a number…) → 400.
+pub fn path_error_handler(error: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    let reason = match &error {
+        actix_web::error::PathError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    ApiError::BadRequest(format!("invalid path: {reason}")).into()
+}
+
+/// A form body the endpoint cannot read → 400, 413 or 415.
+pub fn form_error_handler(
+    error: actix_web::error::UrlencodedError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    let api = match &error {
+        E::Overflow { limit, .. } => ApiError::PayloadTooLarge { limit: *limit },
+        E::ContentType => ApiError::UnsupportedType {
+            code: "unsupported_media_type",
+            message: String::from("send the body as application/x-www-form-urlencoded"),
+        },
+        other => ApiError::BadRequest(format!("invalid form body: {other}")),
+    };
+    api.into()
+}
+
+/// Answers requests no route takes: 405 with `Allow` when the path exists
+/// with other methods (the route table knows which), else 404. Both in the
+/// JSON error shape.
+pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    match req.match_pattern() {
+        Some(pattern) => Err(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: crate::http::docs::allowed_methods(&pattern),
+        }),
+        None => Err(ApiError::NotFound("route")),
+    }
+}
+
+/// Safety net for the error shape: an error answered by actix itself or by a
+/// library (a WebSocket handshake refused, a body extractor with no error
+/// handler) comes as text; this middleware re-answers it as the contract's
+/// JSON error with the same status and headers. Responses Debrief built
+/// (JSON errors, tus answers, HEAD) pass untouched.
+pub async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let response = next.call(req).await?;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let message = match response.response().error() {
+        Some(error) if status.as_u16() >= 400 && !is_json && response.request().method() != Method::HEAD => {
+            error.to_string()
+        }
+        _ => return Ok(response.map_into_left_body()),
+    };
+    let (request, original) = response.into_parts();
+    let mut rebuilt = HttpResponse::build(status);
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rebuilt.append_header((name.clone(), value.clone()));
+        }
+    }
+    let message = if message.trim().is_empty() {
+        status.canonical_reason().unwrap_or("the request failed").to_owned()
+    } else {
+        message
+    };
+    let body = ErrorBody::new(status_code_name(status), message);
+    Ok(ServiceResponse::new(request, rebuilt.json(body)).map_into_right_body())
+}
+
+/// A snake_case code for a status (`Bad Request` → `bad_request`).
+fn status_code_name(status: StatusCode) -> String {
+    if status.is_server_error() {
+        return String::from("internal_error");
+    }
+    status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
 }

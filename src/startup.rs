@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix::{Actor as _, Addr};
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{App, HttpServer, web};
 use actors::chat::{ChatConfig, Chats};
 use actors::chat_ports::ChatModel;
@@ -20,7 +20,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::PasswordHasher;
 use crate::config::Settings;
-use crate::error::{json_error_handler, not_found};
+use crate::error::{form_error_handler, json_error_handler, no_route, path_error_handler, query_error_handler};
 use crate::events::Events;
 use crate::files::{FileStore, LocalDir};
 use crate::store::Store;
@@ -93,10 +93,7 @@ impl Application {
         let auth = &settings.auth;
         let state = web::Data::new(AppState {
             passwords: PasswordHasher::new(auth.argon2_memory_kib, auth.argon2_iterations)?,
-            limiter: Arc::new(LoginLimiter::new(
-                auth.login_per_ip_per_minute,
-                auth.login_per_account_per_minute,
-            )),
+            limiter: Arc::new(LoginLimiter::new(auth.throttle())),
             events,
             uploads,
             jobs,
@@ -123,14 +120,19 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                // Every extractor's refusal is the contract's JSON error (crate::error).
                 .app_data(
                     web::JsonConfig::default().limit(json_limit).error_handler(json_error_handler),
                 )
+                .app_data(web::QueryConfig::default().error_handler(query_error_handler))
+                .app_data(web::PathConfig::default().error_handler(path_error_handler))
+                .app_data(web::FormConfig::default().limit(json_limit).error_handler(form_error_handler))
+                .wrap(from_fn(crate::error::json_errors))
                 .wrap(Compress::default())
-                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(crate::http::web::security_headers())
                 .wrap(from_fn(crate::http::metrics::track))
                 .configure(crate::http::configure)
-                .default_service(web::to(not_found))
+                .default_service(web::to(no_route))
         })
         .listen(listener)
         .context("failed to start listening")?

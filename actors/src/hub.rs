@@ -2,20 +2,47 @@
 //! and delivers every push to all of them. It keeps no state that a restart
 //! cannot rebuild: sockets re-register when clients reconnect, and durable
 //! events are replayed from the event log.
+//!
+//! Revoking a credential closes its sockets here: `DisconnectToken` (sign-out)
+//! closes the sockets opened with one token, `DisconnectUser` (account deleted)
+//! every socket of a user, both with close code 1008.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use protocol::ws::{EventFrame, ServerFrame};
 
 use crate::session::{Disconnect, Session};
 
+/// How long the Hub remembers a revoked token or deleted user. A socket
+/// authenticated just before the revocation may join just after it; it is
+/// closed on joining if it comes within this time (in practice milliseconds
+/// after its upgrade).
+const REVOKED_MEMORY: Duration = Duration::from_secs(600);
+
+/// One open socket.
+struct Member {
+    session: Addr<Session>,
+    /// Hash of the token it was opened with.
+    token_hash: String,
+}
+
+/// A credential that no longer opens sockets.
+#[derive(PartialEq, Eq, Hash)]
+enum Revoked {
+    Token(String),
+    User(String),
+}
+
 /// Routes pushes to the sessions of each user.
 #[derive(Default)]
 pub struct Hub {
-    /// user id → (session id → session).
-    users: HashMap<String, HashMap<u64, Addr<Session>>>,
+    /// user id → (session id → socket).
+    users: HashMap<String, HashMap<u64, Member>>,
+    /// Credentials revoked within [`REVOKED_MEMORY`], and when.
+    revoked: HashMap<Revoked, Instant>,
 }
 
 impl Hub {
@@ -25,13 +52,23 @@ impl Hub {
         let Some(sessions) = self.users.get_mut(user_id) else {
             return;
         };
-        sessions.retain(|_, session| {
-            let live = session.connected();
+        sessions.retain(|_, member| {
+            let live = member.session.connected();
             if live {
-                send(session);
+                send(&member.session);
             }
             live
         });
+    }
+
+    /// Remembers a revocation, forgetting those older than [`REVOKED_MEMORY`].
+    fn remember(&mut self, revoked: Revoked) {
+        self.revoked.retain(|_, at| at.elapsed() < REVOKED_MEMORY);
+        self.revoked.insert(revoked, Instant::now());
+    }
+
+    fn is_revoked(&self, revoked: &Revoked) -> bool {
+        self.revoked.get(revoked).is_some_and(|at| at.elapsed() < REVOKED_MEMORY)
     }
 }
 
@@ -53,6 +90,8 @@ pub struct Push {
 #[rtype(result = "()")]
 pub struct Join {
     pub user_id: String,
+    /// Hash of the token the socket was opened with.
+    pub token_hash: String,
     pub session_id: u64,
     pub session: Addr<Session>,
 }
@@ -83,9 +122,17 @@ pub struct SocketCount {
 impl Handler<Join> for Hub {
     type Result = ();
 
-    /// Remembers the session so pushes for its user reach it.
+    /// Remembers the session so pushes for its user reach it; closes it
+    /// instead if its credential was revoked while it was being opened.
     fn handle(&mut self, msg: Join, _: &mut Context<Self>) {
-        self.users.entry(msg.user_id).or_default().insert(msg.session_id, msg.session);
+        let user = Revoked::User(msg.user_id.clone());
+        let token = Revoked::Token(msg.token_hash.clone());
+        if self.is_revoked(&user) || self.is_revoked(&token) {
+            msg.session.do_send(Disconnect { reason: String::from(REVOKED_REASON) });
+            return;
+        }
+        let member = Member { session: msg.session, token_hash: msg.token_hash };
+        self.users.entry(msg.user_id).or_default().insert(msg.session_id, member);
     }
 }
 
@@ -124,7 +171,12 @@ impl Handler<SocketCount> for Hub {
     }
 }
 
-/// Close every socket of `user_id` on this node (account deleted, signed out everywhere).
+/// The close reason of a socket whose credential was revoked while it opened.
+const REVOKED_REASON: &str = "credential revoked";
+
+/// Close every socket of `user_id` on this node: the account was deleted. (The
+/// user id is refused for [`REVOKED_MEMORY`] after, so this is not a way to
+/// sign out everywhere: use `DisconnectToken` per token for that.)
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct DisconnectUser {
@@ -135,10 +187,45 @@ pub struct DisconnectUser {
 impl Handler<DisconnectUser> for Hub {
     type Result = ();
 
+    /// Closes the user's sockets (1008) and refuses any that join late.
     fn handle(&mut self, msg: DisconnectUser, _: &mut Context<Self>) {
-        for session in self.users.remove(&msg.user_id).into_iter().flat_map(HashMap::into_values) {
-            session.do_send(Disconnect { reason: msg.reason.clone() });
+        let members = self.users.remove(&msg.user_id).into_iter().flat_map(HashMap::into_values);
+        for member in members {
+            member.session.do_send(Disconnect { reason: msg.reason.clone() });
         }
+        self.remember(Revoked::User(msg.user_id));
+    }
+}
+
+/// Close every socket of `user_id` opened with the token whose hash is
+/// `token_hash` (directly or through a ticket it minted): the token was revoked.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DisconnectToken {
+    pub user_id: String,
+    pub token_hash: String,
+    pub reason: String,
+}
+
+impl Handler<DisconnectToken> for Hub {
+    type Result = ();
+
+    /// Closes the token's sockets (1008), leaves the user's others open, and
+    /// refuses any socket of that token that joins late.
+    fn handle(&mut self, msg: DisconnectToken, _: &mut Context<Self>) {
+        if let Some(sessions) = self.users.get_mut(&msg.user_id) {
+            sessions.retain(|_, member| {
+                let revoked = member.token_hash == msg.token_hash;
+                if revoked {
+                    member.session.do_send(Disconnect { reason: msg.reason.clone() });
+                }
+                !revoked
+            });
+            if sessions.is_empty() {
+                self.users.remove(&msg.user_id);
+            }
+        }
+        self.remember(Revoked::Token(msg.token_hash));
     }
 }
 

@@ -4,7 +4,8 @@
 //! Layout:
 //! - [`ports`]: what the actors need from the outside world (the event log and sink).
 //! - [`hub`]: routes pushes to every socket of a user on this node.
-//! - [`session`]: one actor per WebSocket connection.
+//! - [`session`]: one actor per WebSocket connection; [`inbound`] joins and
+//!   checks the client's frames and names each failure's close code.
 //! - [`chat`]: the Career Interviewer: the `Chats` router and one
 //!   `Conversation` actor per active conversation; [`chat_ports`] are the model
 //!   and store they need, [`context`] builds what the model sees.
@@ -17,6 +18,7 @@ pub mod chat;
 pub mod chat_ports;
 pub mod context;
 pub mod hub;
+pub mod inbound;
 pub mod jobs;
 pub mod ports;
 pub mod session;

@@ -9,6 +9,11 @@
 //! Liveness: the server pings every `heartbeat_interval`; a client silent for
 //! `client_timeout` (no frame, not even a pong) is closed, and so is a client
 //! that sends no application frame for `idle_timeout`.
+//!
+//! Closing (RFC 6455 §5.5.1, §7.4.1): a client's close frame is answered at
+//! once with its own status code; a message over the size limit closes with
+//! 1009, text that is not UTF-8 with 1007, any other protocol error with 1002,
+//! and a revoked credential (sign-out, deleted account) with 1008.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -16,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use actix_ws::{CloseCode, CloseReason};
 use protocol::chat::ClientId;
 use protocol::error::ErrorDetail;
 use protocol::ws::{ClientFrame, EventFrame, ServerFrame};
@@ -24,6 +29,7 @@ use tokio::sync::mpsc;
 
 use crate::chat::{self, Chats, Direct};
 use crate::hub::{Hub, Join, Leave, Live, Push};
+use crate::inbound::{Inbound, InboundError, Messages};
 use crate::ports::EventLog;
 
 /// Timings and bounds of a session, from the server's configuration.
@@ -60,13 +66,17 @@ enum Outbound {
     Text(String),
     Ping,
     Pong(actix_web::web::Bytes),
-    Close(CloseReason),
+    /// The last frame; `None` sends a close frame without a status code.
+    Close(Option<CloseReason>),
 }
 
 /// One WebSocket connection of one authenticated user.
 pub struct Session {
     id: u64,
     user_id: String,
+    /// Hash of the bearer token the socket was opened with (directly, or
+    /// through a ticket it minted): revoking that token closes the socket.
+    token_hash: String,
     deps: SessionDeps,
     config: SessionConfig,
     out: mpsc::Sender<Outbound>,
@@ -86,8 +96,9 @@ impl Session {
     /// `stream` is the client's message stream; `socket` writes to the client.
     pub fn start(
         user_id: String,
+        token_hash: String,
         socket: actix_ws::Session,
-        stream: actix_ws::AggregatedMessageStream,
+        stream: Messages<actix_ws::MessageStream>,
         deps: SessionDeps,
         config: SessionConfig,
     ) -> Addr<Self> {
@@ -99,6 +110,7 @@ impl Session {
             Session {
                 id: NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed),
                 user_id,
+                token_hash,
                 deps,
                 config,
                 out,
@@ -130,9 +142,23 @@ impl Session {
     /// Closes the socket with a reason, then stops.
     fn close(&mut self, code: CloseCode, description: &str, ctx: &mut Context<Self>) {
         let reason = CloseReason { code, description: Some(description.to_owned()) };
+        self.close_with(Some(reason), ctx);
+    }
+
+    /// Queues the close frame (ahead of nothing: it is the last), then stops.
+    fn close_with(&mut self, reason: Option<CloseReason>, ctx: &mut Context<Self>) {
         // The writer may already be gone; then the socket is closed anyway.
         let _ = self.out.try_send(Outbound::Close(reason));
         ctx.stop();
+    }
+
+    /// Ends the session on a broken stream with the close code the failure calls for.
+    fn fail(&mut self, error: &InboundError, ctx: &mut Context<Self>) {
+        tracing::debug!(session = self.id, %error, "closing a socket");
+        match error.close_code() {
+            Some(code) => self.close(code, &error.to_string(), ctx),
+            None => ctx.stop(),
+        }
     }
 
     /// Pings the client and enforces the liveness and idle limits.
@@ -293,6 +319,7 @@ impl Actor for Session {
         metrics::gauge!("debrief_ws_open_sockets").increment(1.0);
         self.deps.hub.do_send(Join {
             user_id: self.user_id.clone(),
+            token_hash: self.token_hash.clone(),
             session_id: self.id,
             session: ctx.address(),
         });
@@ -315,20 +342,17 @@ impl Actor for Session {
     }
 }
 
-impl StreamHandler<Result<AggregatedMessage, ProtocolError>> for Session {
-    /// Handles one frame from the client.
-    fn handle(&mut self, item: Result<AggregatedMessage, ProtocolError>, ctx: &mut Context<Self>) {
+impl StreamHandler<Result<Inbound, InboundError>> for Session {
+    /// Handles one message from the client.
+    fn handle(&mut self, item: Result<Inbound, InboundError>, ctx: &mut Context<Self>) {
         self.last_heard = Instant::now();
         let message = match item {
             Ok(message) => message,
-            Err(ProtocolError::Overflow) => {
-                return self.close(CloseCode::Size, "frame too large", ctx);
-            }
-            Err(_) => return self.close(CloseCode::Protocol, "protocol error", ctx),
+            Err(error) => return self.fail(&error, ctx),
         };
         metrics::counter!("debrief_ws_frames_in_total").increment(1);
         match message {
-            AggregatedMessage::Text(text) => {
+            Inbound::Text(text) => {
                 self.last_active = Instant::now();
                 match ClientFrame::decode(&text) {
                     Ok(frame) => self.handle_frame(frame, ctx),
@@ -337,18 +361,23 @@ impl StreamHandler<Result<AggregatedMessage, ProtocolError>> for Session {
                     }
                 }
             }
-            AggregatedMessage::Binary(_) => {
+            Inbound::Binary(_) => {
                 let frame = ServerFrame::error("binary_not_supported", "send JSON text frames");
                 self.send_frame(&frame, ctx);
             }
             // actix-ws leaves pongs to us: answer with the same payload.
-            AggregatedMessage::Ping(bytes) => {
+            Inbound::Ping(bytes) => {
                 if self.out.try_send(Outbound::Pong(bytes)).is_err() {
                     ctx.stop();
                 }
             }
-            AggregatedMessage::Pong(_) => {}
-            AggregatedMessage::Close(_) => ctx.stop(),
+            Inbound::Pong(_) => {}
+            // The closing handshake: answer now, echoing the client's status
+            // code (RFC 6455 §5.5.1); a close without one is answered without one.
+            Inbound::Close(reason) => {
+                let echo = reason.map(|r| CloseReason { code: r.code, description: None });
+                self.close_with(echo, ctx);
+            }
         }
     }
 }
@@ -406,7 +435,7 @@ async fn write_frames(mut socket: actix_ws::Session, mut queue: mpsc::Receiver<O
             Outbound::Ping => socket.ping(b"").await,
             Outbound::Pong(payload) => socket.pong(&payload).await,
             Outbound::Close(reason) => {
-                let _ = socket.close(Some(reason)).await;
+                let _ = socket.close(reason).await;
                 return;
             }
         };

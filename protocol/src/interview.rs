@@ -240,11 +240,13 @@ pub struct ContextError {
 
 /// `value` trimmed; empty becomes `None`; longer than `max` characters is an
 /// error naming `field`. Every free-text field of the API is read this way.
+/// The length counted is the text as sent, spaces included (as the API
+/// document's `maxLength` counts it).
 pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<Option<String>, ContextError> {
-    let value = value.trim();
     if value.chars().count() > max {
         return Err(ContextError { field, message: format!("{field} must be at most {max} characters") });
     }
+    let value = value.trim();
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 

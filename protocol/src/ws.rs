@@ -55,6 +55,11 @@ pub enum FrameError {
     UnknownType(String),
     #[error("invalid {kind} frame: {reason}")]
     Invalid { kind: String, reason: String },
+    /// The same key twice in the frame's object. Parsers disagree on which one
+    /// wins (serde_json keeps the last, others the first), so such a frame
+    /// could mean one thing to a proxy or log and another to us: refuse it.
+    #[error("duplicate key {0:?} in the frame")]
+    DuplicateKey(String),
 }
 
 impl FrameError {
@@ -64,6 +69,7 @@ impl FrameError {
             Self::Malformed => "malformed_frame",
             Self::UnknownType(_) => "unknown_frame_type",
             Self::Invalid { .. } => "invalid_frame",
+            Self::DuplicateKey(_) => "duplicate_key",
         }
     }
 }
@@ -71,10 +77,13 @@ impl FrameError {
 impl ClientFrame {
     /// Decodes one text frame, telling malformed JSON, an unknown `type` and
     /// bad fields of a known type apart.
+    /// A top-level key given twice is refused ([`FrameError::DuplicateKey`]).
     pub fn decode(text: &str) -> Result<Self, FrameError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|_| FrameError::Malformed)?;
-        let kind = value
+        let object = match serde_json::from_str(text).map_err(|_| FrameError::Malformed)? {
+            TopLevel::Object(object) => object,
+            TopLevel::Duplicate(key) => return Err(FrameError::DuplicateKey(key)),
+        };
+        let kind = object
             .get("type")
             .and_then(serde_json::Value::as_str)
             .ok_or(FrameError::Malformed)?
@@ -82,8 +91,47 @@ impl ClientFrame {
         if !Self::TYPES.contains(&kind.as_str()) {
             return Err(FrameError::UnknownType(kind));
         }
-        serde_json::from_value(value)
+        serde_json::from_value(serde_json::Value::Object(object))
             .map_err(|e| FrameError::Invalid { kind, reason: e.to_string() })
+    }
+}
+
+/// A frame's top-level JSON object, read so that a repeated key is noticed
+/// (`serde_json::Value` silently keeps the last of two equal keys).
+enum TopLevel {
+    Object(serde_json::Map<String, serde_json::Value>),
+    /// The first key found twice.
+    Duplicate(String),
+}
+
+impl<'de> Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                // The rest must still be read for the JSON to be checked whole.
+                map.next_value::<serde::de::IgnoredAny>()?;
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                return Ok(TopLevel::Duplicate(key));
+            }
+            let value = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(TopLevel::Object(object))
     }
 }
 
@@ -260,6 +308,23 @@ mod tests {
         );
         let invalid = ClientFrame::decode(r#"{"type":"hello","last_seq":"x"}"#).unwrap_err();
         assert_eq!(invalid.code(), "invalid_frame");
+    }
+
+    #[test]
+    fn a_frame_with_a_repeated_top_level_key_is_refused() {
+        // serde_json's Value would keep the last `type` and read a ping.
+        let frame = r#"{"type":"chat.send","client_id":"a","text":"hi","type":"ping"}"#;
+        assert_eq!(ClientFrame::decode(frame), Err(FrameError::DuplicateKey("type".into())));
+        let frame = r#"{"type":"hello","last_seq":1,"last_seq":2}"#;
+        assert_eq!(ClientFrame::decode(frame), Err(FrameError::DuplicateKey("last_seq".into())));
+        assert_eq!(FrameError::DuplicateKey("type".into()).code(), "duplicate_key");
+        // A repeated key that leaves the JSON broken is still just malformed.
+        assert_eq!(ClientFrame::decode(r#"{"type":"ping","type":}"#), Err(FrameError::Malformed));
+        // Equal keys in different objects are fine.
+        assert_eq!(
+            ClientFrame::decode(r#"{"type":"hello","x":{"type":1},"y":{"type":2}}"#),
+            Ok(ClientFrame::Hello { last_seq: None })
+        );
     }
 
     #[test]

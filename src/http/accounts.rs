@@ -11,6 +11,7 @@ use protocol::error::ErrorBody;
 use serde_json::json;
 
 use crate::auth::AuthUser;
+use crate::auth::address::ClientAddress;
 use crate::auth::secret::{hash_secret, random_token};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -26,9 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ws_ticket);
 }
 
-/// The client's IP as seen on the socket (proxies are not trusted).
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map_or_else(|| String::from("unknown"), |a| a.ip().to_string())
+/// Where the request comes from, as the sign-in throttle counts it.
+fn client_address(req: &HttpRequest, state: &AppState) -> ClientAddress {
+    ClientAddress::of(req, state.settings.auth.trust_forwarded_for)
 }
 
 /// Creates a token for the user and builds the register/login answer.
@@ -57,7 +58,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiter.check_ip(&client_ip(&req))?;
+    state.limiter.check_address(client_address(&req, &state))?;
     let limits = state.settings.auth.limits();
     let email = Email::parse(&body.email, &limits)?;
     let name = DisplayName::parse(&body.name, &limits)?;
@@ -66,6 +67,10 @@ pub async fn register(
     let id = uuid::Uuid::new_v4().simple().to_string();
     let user = match state.store.create_user(&id, email.as_str(), name.as_str(), &hash).await? {
         Created::User(user) => user,
+        // Saying the email is taken tells a caller that the account exists. We
+        // accept that: a sign-up form must say why it failed, and the per-address
+        // attempt limit above makes harvesting addresses this way slow. Sign-in
+        // never tells (an unknown email and a wrong password answer alike).
         Created::EmailTaken => return Err(ApiError::EmailTaken),
     };
     tracing::info!(user = %user.id, "account created");
@@ -88,16 +93,23 @@ pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiter.check_ip(&client_ip(&req))?;
+    let address = client_address(&req, &state);
+    state.limiter.check_address(address)?;
     let limits = state.settings.auth.limits();
     let email = Email::parse(&body.email, &limits).map_err(|_| ApiError::BadCredentials)?;
-    state.limiter.check_account(email.as_str())?;
+    state.limiter.check_sign_in(address, email.as_str())?;
     let user = state.store.user_by_email(email.as_str()).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let valid = state.passwords.verify(body.password.clone(), stored).await?;
     match user {
-        Some(user) if valid => Ok(HttpResponse::Ok().json(issue_token(&state, &user).await?)),
-        _ => Err(ApiError::BadCredentials),
+        Some(user) if valid => {
+            state.limiter.record_success(address, email.as_str());
+            Ok(HttpResponse::Ok().json(issue_token(&state, &user).await?))
+        }
+        _ => {
+            state.limiter.record_failure(address, email.as_str());
+            Err(ApiError::BadCredentials)
+        }
     }
 }
 
@@ -105,7 +117,7 @@ pub async fn login(
 #[utoipa::path(tag = "accounts", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
 #[post("/api/v1/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
-    state.store.delete_token(&auth.token_hash).await?;
+    crate::auth::revoke::revoke_token(&state, &auth).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -150,11 +162,8 @@ pub async fn update_me(
 #[delete("/api/v1/me")]
 pub async fn delete_me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     state.store.delete_user(&auth.user_id).await?;
+    crate::auth::revoke::account_deleted(&state, &auth.user_id);
     state.files.delete_all(&auth.user_id).await?;
-    state.hub.do_send(actors::hub::DisconnectUser {
-        user_id: auth.user_id.clone(),
-        reason: String::from("account deleted"),
-    });
     tracing::info!(user = %auth.user_id, "account deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -167,6 +176,7 @@ pub async fn ws_ticket(state: web::Data<AppState>, auth: AuthUser) -> Result<Htt
     let ticket = random_token();
     let ttl = state.settings.auth.ticket_ttl_secs;
     let expires_at = Utc::now() + Duration::seconds(i64::try_from(ttl).unwrap_or(60));
-    state.store.create_ticket(&auth.user_id, &hash_secret(&ticket), expires_at).await?;
+    let hash = hash_secret(&ticket);
+    state.store.create_ticket(&auth.user_id, &auth.token_hash, &hash, expires_at).await?;
     Ok(HttpResponse::Ok().json(TicketResponse { ticket, expires_in_secs: ttl }))
 }

@@ -13,6 +13,7 @@ use actors::chat_ports::ChatStore as _;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::http::body::OptionalJson;
 use crate::http::pagination::{next_page, page_size, parse_cursor};
 use crate::startup::AppState;
 use crate::store::chat::MessageWindow;
@@ -24,8 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(delete_conversation);
 }
 
-/// Longest conversation title, in characters.
-const TITLE_MAX_CHARS: usize = 200;
+/// Longest conversation title, in characters (as sent, spaces included).
+pub const TITLE_MAX_CHARS: usize = 200;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
@@ -37,10 +38,12 @@ pub struct PageQuery {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct MessageQuery {
-    /// Messages after this position (a page's `next_cursor`).
-    after: Option<u64>,
-    /// Messages before this position (a page's `prev_cursor`).
-    before: Option<u64>,
+    /// Messages after this position (a page's `next_cursor`); not with `before`.
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// Messages before this position (a page's `prev_cursor`); not with `after`.
+    #[param(minimum = 0)]
+    before: Option<i64>,
     /// Page size (default 50, at most `chat.max_page_size`).
     limit: Option<usize>,
 }
@@ -50,7 +53,7 @@ pub struct MessageQuery {
     tag = "chat",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, description = "limit is not from 1 to the maximum page size", body = ErrorBody))
 )]
 #[get("/api/v1/conversations")]
 pub async fn list_conversations(
@@ -69,24 +72,24 @@ pub async fn list_conversations(
 #[utoipa::path(
     tag = "chat",
     security(("bearer" = [])),
-    request_body(content = CreateConversationRequest, description = "optional"),
+    request_body(content = Option<CreateConversationRequest>, description = "optional (absent, empty or null: no title)"),
     responses((status = 201, body = CreatedConversation), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[post("/api/v1/conversations")]
 pub async fn create_conversation(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: Option<web::Json<CreateConversationRequest>>,
+    body: OptionalJson<CreateConversationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let requested = body.and_then(|b| b.into_inner().title).map(|t| t.trim().to_owned());
-    let title = match requested.filter(|t| !t.is_empty()) {
+    let requested = body.into_inner().title;
+    let title = match requested.filter(|t| !t.trim().is_empty()) {
         Some(title) if title.chars().count() > TITLE_MAX_CHARS => {
             return Err(ApiError::Validation {
                 field: "title",
                 message: format!("title must be at most {TITLE_MAX_CHARS} characters"),
             });
         }
-        Some(title) => title,
+        Some(title) => title.trim().to_owned(),
         None => format!("Conversation of {}", Utc::now().format("%Y-%m-%d")),
     };
     let (conversation, intro) = state
@@ -101,7 +104,11 @@ pub async fn create_conversation(
     tag = "chat",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "conversation id"), MessageQuery),
-    responses((status = 200, body = MessagePage), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses(
+        (status = 200, body = MessagePage), (status = 400, description = "both after and before, or an unreadable parameter", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "limit out of range, or a negative position", body = ErrorBody)
+    )
 )]
 #[get("/api/v1/conversations/{id}/messages")]
 pub async fn list_messages(
@@ -114,7 +121,12 @@ pub async fn list_messages(
         return Err(ApiError::NotFound("conversation"));
     }
     let limit = page_size(query.limit, 50, state.settings.chat.max_page_size)?;
-    let window = match (query.after, query.before) {
+    let position = |field: &'static str, value: Option<i64>| {
+        value
+            .map(|v| u64::try_from(v).map_err(|_| ApiError::Validation { field, message: format!("{field} must be 0 or more") }))
+            .transpose()
+    };
+    let window = match (position("after", query.after)?, position("before", query.before)?) {
         (Some(_), Some(_)) => {
             return Err(ApiError::BadRequest(String::from("use either after or before, not both")));
         }

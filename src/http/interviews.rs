@@ -36,7 +36,7 @@ pub struct PageQuery {
     tag = "interviews",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, body = InterviewPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = InterviewPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, description = "limit is not from 1 to the maximum page size", body = ErrorBody))
 )]
 #[get("/api/v1/interviews")]
 pub async fn list_interviews(

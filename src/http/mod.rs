@@ -2,6 +2,7 @@
 //! This module only composes them.
 
 pub mod accounts;
+pub mod body;
 pub mod coaching;
 pub mod comparison;
 pub mod conversations;
@@ -16,6 +17,7 @@ pub mod practice;
 pub mod speakers;
 pub mod web;
 pub mod ws;
+pub mod ws_guard;
 
 /// Registers every route.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {

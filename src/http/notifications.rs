@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tag = "notifications",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, body = NotificationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = NotificationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, description = "limit is not from 1 to the maximum page size", body = ErrorBody))
 )]
 #[get("/api/v1/notifications")]
 pub async fn list_notifications(

@@ -5,12 +5,15 @@ use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
 
-/// The page size asked for, `default` when absent, never above `max`; 0 is refused.
+/// The page size asked for, `default` when absent (never above `max`); 0 or
+/// more than `max` is refused, as the API document says (`minimum`, `maximum`).
 pub fn page_size(requested: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
     match requested {
-        Some(0) => Err(ApiError::Validation { field: "limit", message: String::from("limit must be at least 1") }),
-        Some(n) => Ok(n.min(max)),
-        None => Ok(default.min(max)),
+        Some(n) if n == 0 || n > max => {
+            Err(ApiError::Validation { field: "limit", message: format!("limit must be from 1 to {max}") })
+        }
+        Some(n) => Ok(n),
+        None => Ok(default.clamp(1, max.max(1))),
     }
 }
 

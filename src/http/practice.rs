@@ -11,10 +11,10 @@ use protocol::practice::{
     AnswersRequest, CompleteRequest, CreatePracticeRequest, DrillRequest, EditQuestionsRequest, Feedback, FeedbackEdit, GenerateRequest,
     PracticeAction, PracticeAnswer, PracticePage, PracticeSession, PracticeStatus,
 };
-use serde::de::DeserializeOwned;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::http::body::OptionalJson;
 use crate::http::interviews::PageQuery;
 use crate::http::pagination::{next_page, page_size, parse_cursor};
 use crate::practice::{coach, drills, input, measure, questions};
@@ -96,14 +96,6 @@ fn order_answers(session: &mut PracticeSession) {
         session.answers.drain(..).filter_map(|a| position(&a.question_id).map(|p| (p, a))).collect();
     answers.sort_by_key(|(p, _)| *p);
     session.answers = answers.into_iter().map(|(_, a)| a).collect();
-}
-
-/// A JSON body that may be absent (an empty body is the default).
-pub fn optional_body<T: DeserializeOwned + Default>(body: &web::Bytes) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// Runs `change` on the owner's session; 404 when there is none.
@@ -196,7 +188,7 @@ pub async fn create_practice(
     tag = "practice",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, body = PracticePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = PracticePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, description = "limit is not from 1 to the maximum page size", body = ErrorBody))
 )]
 #[get("/api/v1/practice")]
 pub async fn list_practice(
@@ -257,9 +249,9 @@ pub async fn generate_questions(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: OptionalJson<GenerateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let request: GenerateRequest = optional_body(&body)?;
+    let request = body.into_inner();
     let count = input::question_count(request.count, &state.settings.practice)?;
     let session = state.store.practice(&auth.user_id, &id).await?.ok_or(ApiError::NotFound("practice session"))?;
     if session.status.after(PracticeAction::Generate).is_none() {
@@ -348,8 +340,8 @@ pub async fn put_answers(
     )
 )]
 #[post("/api/v1/practice/{id}/complete")]
-pub async fn complete(state: web::Data<AppState>, auth: AuthUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let request: CompleteRequest = optional_body(&body)?;
+pub async fn complete(state: web::Data<AppState>, auth: AuthUser, id: web::Path<String>, body: OptionalJson<CompleteRequest>) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
     let session = change(&state, &auth.user_id, &id, |session| {
         if session.status.after(PracticeAction::Complete).is_none() {
             return Err(illegal(session.status, PracticeAction::Complete));
@@ -436,8 +428,8 @@ pub async fn edit_feedback(
     responses((status = 201, body = PracticeSession), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[post("/api/v1/practice/drills")]
-pub async fn create_drill(state: web::Data<AppState>, auth: AuthUser, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let request: DrillRequest = optional_body(&body)?;
+pub async fn create_drill(state: web::Data<AppState>, auth: AuthUser, body: OptionalJson<DrillRequest>) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
     let count = input::question_count(request.count, &state.settings.practice)?;
     let sessions = state.store.recent_practice(&auth.user_id, DRILL_EVIDENCE).await?;
     let analyses = state.store.recent_analyses(&auth.user_id, DRILL_EVIDENCE).await?;

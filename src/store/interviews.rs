@@ -224,6 +224,12 @@ impl Store {
     /// owner has no such interview.
     #[tracing::instrument(skip_all)]
     pub async fn delete_interview(&self, owner: &str, id: &str) -> anyhow::Result<Option<DeletedInterview>> {
+        // The transaction may lose to the interview's job writing its stage;
+        // deleting is idempotent, so it is run again.
+        super::retry_races("failed to delete an interview", || self.try_delete_interview(owner, id)).await
+    }
+
+    async fn try_delete_interview(&self, owner: &str, id: &str) -> Result<Option<DeletedInterview>, surrealdb::Error> {
         let mut response = self
             .db()
             .query(
@@ -247,9 +253,8 @@ impl Store {
             )
             .bind(("interview", interview_record(id)))
             .bind(("owner", user_record(owner)))
-            .await
-            .context("failed to delete an interview")?;
+            .await?;
         let returned = response.num_statements().saturating_sub(2);
-        response.take(returned).context("failed to read a deleted interview")
+        response.take(returned)
     }
 }

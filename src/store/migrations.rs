@@ -189,6 +189,13 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE FIELD IF NOT EXISTS practice_id ON interview TYPE option<string>;
         DEFINE INDEX IF NOT EXISTS interview_owner_practice ON interview FIELDS owner, practice_id;
     "#,
+}, Migration {
+    version: 6,
+    name: "tickets record the token that minted them",
+    statements: r#"
+        DEFINE FIELD IF NOT EXISTS token ON ticket TYPE option<string>;
+        DEFINE INDEX IF NOT EXISTS ticket_token ON ticket FIELDS token;
+    "#,
 }];
 
 #[derive(SurrealValue)]

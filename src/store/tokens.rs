@@ -51,11 +51,17 @@ impl Store {
         Ok(rows.into_iter().next().map(|o| o.owner))
     }
 
-    /// Revokes one token (sign out).
+    /// Revokes one token and every ticket it minted, in one transaction.
+    /// (Its open sockets are the Hub's to close: see `auth::revoke`.)
     #[tracing::instrument(skip_all)]
     pub async fn delete_token(&self, hash: &str) -> anyhow::Result<()> {
         self.db()
-            .query("DELETE token WHERE hash = $hash")
+            .query(
+                "BEGIN TRANSACTION;
+                 DELETE ticket WHERE token = $hash;
+                 DELETE token WHERE hash = $hash;
+                 COMMIT TRANSACTION;",
+            )
             .bind(("hash", hash.to_owned()))
             .await
             .and_then(|r| r.check())

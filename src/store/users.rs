@@ -95,14 +95,15 @@ impl Store {
     /// Renames the user; `None` when the user does not exist.
     #[tracing::instrument(skip_all)]
     pub async fn rename_user(&self, user_id: &str, name: &str) -> anyhow::Result<Option<UserRow>> {
-        let rows: Vec<UserRow> = self
-            .db()
-            .query(format!("UPDATE $user SET name = $name RETURN {FIELDS}"))
-            .bind(("user", user_record(user_id)))
-            .bind(("name", name.to_owned()))
-            .await
-            .and_then(|mut r| r.take(0))
-            .context("failed to rename a user")?;
+        let rows: Vec<UserRow> = super::retry_races("failed to rename a user", || async {
+            self.db()
+                .query(format!("UPDATE $user SET name = $name RETURN {FIELDS}"))
+                .bind(("user", user_record(user_id)))
+                .bind(("name", name.to_owned()))
+                .await
+                .and_then(|mut r| r.take(0))
+        })
+        .await?;
         Ok(rows.into_iter().next())
     }
 
@@ -110,6 +111,13 @@ impl Store {
     /// Tables added by later features add their own line here.
     #[tracing::instrument(skip_all)]
     pub async fn delete_user(&self, user_id: &str) -> anyhow::Result<()> {
+        // The transaction may lose to a concurrent write of the same user's rows
+        // (a request still running as the account goes); deleting is
+        // idempotent, so it is simply run again.
+        super::retry_races("failed to delete a user", || self.try_delete_user(user_id)).await
+    }
+
+    async fn try_delete_user(&self, user_id: &str) -> Result<(), surrealdb::Error> {
         self.db()
             .query(
                 "BEGIN TRANSACTION;
@@ -132,8 +140,7 @@ impl Store {
             .bind(("user", user_record(user_id)))
             .bind(("counter", super::events::counter_record(user_id)))
             .await
-            .and_then(|r| r.check())
-            .context("failed to delete a user")?;
+            .and_then(|r| r.check())?;
         Ok(())
     }
 }

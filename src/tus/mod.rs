@@ -18,6 +18,8 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 
+use protocol::error::ErrorBody;
+
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -53,14 +55,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource(["", "/"])
                     .route(web::post().to(create))
-                    .route(web::method(actix_web::http::Method::OPTIONS).to(options)),
+                    .route(web::method(actix_web::http::Method::OPTIONS).to(options))
+                    // Other methods: 405 with Allow, in the JSON error shape.
+                    .default_service(web::to(crate::error::no_route)),
             )
             .service(
                 web::resource("/{id}")
                     .route(web::head().to(head))
                     .route(web::patch().to(patch))
                     .route(web::delete().to(terminate))
-                    .route(web::method(actix_web::http::Method::OPTIONS).to(options)),
+                    .route(web::method(actix_web::http::Method::OPTIONS).to(options))
+                    .default_service(web::to(crate::error::no_route)),
             ),
     );
 }
@@ -118,7 +123,19 @@ fn is_offset_stream(headers: &HeaderMap) -> bool {
 }
 
 /// `OPTIONS`: the server's capabilities; also answers CORS preflights.
-async fn options(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(
+    options,
+    path = "/files/",
+    tag = "uploads",
+    responses((status = 204, description = "the server's tus capabilities", headers(
+        ("Tus-Resumable" = String, description = "1.0.0"),
+        ("Tus-Version" = String, description = "versions spoken: 1.0.0"),
+        ("Tus-Extension" = String, description = "creation, creation-with-upload, creation-defer-length, termination, checksum, expiration"),
+        ("Tus-Max-Size" = u64, description = "the largest upload, in bytes (uploads.max_size_bytes)"),
+        ("Tus-Checksum-Algorithm" = String, description = "sha1, sha256"),
+    )))
+)]
+pub(crate) async fn options(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header(("Tus-Version", TUS_VERSION))
         .insert_header(("Tus-Extension", EXTENSIONS))
@@ -163,7 +180,33 @@ fn promised_container(filename: Option<&str>, filetype: Option<&str>) -> Result<
 /// `POST /files/`: creates an upload and its interview (creation,
 /// creation-defer-length), and takes the first bytes when they come along
 /// (creation-with-upload).
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/files/",
+    tag = "uploads",
+    security(("bearer" = [])),
+    params(
+        ("Tus-Resumable" = String, Header, description = "the protocol version the client speaks: 1.0.0 (else 412)"),
+        ("Upload-Length" = Option<u64>, Header, description = "the whole size in bytes; send it or Upload-Defer-Length"),
+        ("Upload-Defer-Length" = Option<String>, Header, description = "1: the size is told by a later PATCH"),
+        ("Upload-Metadata" = Option<String>, Header, description = "comma-separated `key base64(value)` pairs: filename or filetype (required, one of the formats Debrief reads), company, job_title, interview_type, notes, job_description, practice_id"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream", description = "optional: the first bytes (creation-with-upload)"),
+    responses(
+        (status = 201, description = "created; the upload is at Location", headers(
+            ("Location" = String, description = "/files/{id}"),
+            ("Debrief-Interview-Id" = String, description = "the interview this upload becomes"),
+            ("Tus-Resumable" = String, description = "1.0.0"),
+        )),
+        (status = 400, description = "a header is malformed, or both or neither of Upload-Length and Upload-Defer-Length", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 412, description = "Tus-Resumable is not 1.0.0", body = ErrorBody),
+        (status = 413, description = "longer than Tus-Max-Size, or over the storage quota", body = ErrorBody),
+        (status = 415, description = "not a recording format Debrief reads, or a body that is not application/offset+octet-stream", body = ErrorBody),
+        (status = 422, description = "a context field of the metadata is invalid", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
     state: web::Data<AppState>,
     auth: AuthUser,
     request: HttpRequest,
@@ -314,7 +357,30 @@ pub(crate) async fn remove_upload(state: &AppState, owner: &str, id: &str) -> an
 }
 
 /// `HEAD /files/{id}`: how much of the upload is stored.
-async fn head(
+#[utoipa::path(
+    head,
+    path = "/files/{id}",
+    tag = "uploads",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "upload id (from Location)"), ("Tus-Resumable" = String, Header, description = "the protocol version the client speaks: 1.0.0 (else 412)")),
+    responses(
+        (status = 200, description = "where the upload stands", headers(
+            ("Upload-Offset" = u64, description = "bytes stored"),
+            ("Debrief-Interview-Id" = String, description = "the upload's interview"),
+            ("Tus-Resumable" = String, description = "1.0.0"),
+            ("Upload-Length" = u64, description = "the whole size, once known"),
+            ("Upload-Defer-Length" = String, description = "1 while the size is not known"),
+            ("Upload-Metadata" = String, description = "as sent at creation"),
+            ("Upload-Expires" = String, description = "when an unfinished upload is reclaimed (HTTP date)"),
+        )),
+        (status = 400, description = "malformed request"),
+        (status = 401, description = "no valid bearer token"),
+        (status = 404, description = "no such upload of yours"),
+        (status = 410, description = "the upload expired"),
+        (status = 412, description = "Tus-Resumable is not 1.0.0"),
+    )
+)]
+pub(crate) async fn head(
     state: web::Data<AppState>,
     auth: AuthUser,
     request: HttpRequest,
@@ -340,7 +406,39 @@ async fn head(
 }
 
 /// `PATCH /files/{id}`: appends the body at `Upload-Offset`.
-async fn patch(
+#[utoipa::path(
+    patch,
+    path = "/files/{id}",
+    tag = "uploads",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "upload id (from Location)"),
+        ("Tus-Resumable" = String, Header, description = "the protocol version the client speaks: 1.0.0 (else 412)"),
+        ("Upload-Offset" = u64, Header, description = "where these bytes start; must equal the stored offset (else 409)"),
+        ("Upload-Checksum" = Option<String>, Header, description = "`sha1 BASE64` or `sha256 BASE64` of this body (else 460 and nothing is stored)"),
+        ("Upload-Length" = Option<u64>, Header, description = "the whole size, for an upload created with Upload-Defer-Length"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream", description = "the next bytes"),
+    responses(
+        (status = 204, description = "stored; the final PATCH names the interview", headers(
+            ("Upload-Offset" = u64, description = "bytes stored now"),
+            ("Debrief-Interview-Id" = String, description = "the upload's interview"),
+            ("Tus-Resumable" = String, description = "1.0.0"),
+            ("Upload-Expires" = String, description = "while unfinished (HTTP date)"),
+        )),
+        (status = 400, description = "a header is malformed or missing", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "no such upload of yours", body = ErrorBody),
+        (status = 409, description = "Upload-Offset is not the stored offset (the header Upload-Offset says which)", body = ErrorBody),
+        (status = 410, description = "the upload expired", body = ErrorBody),
+        (status = 412, description = "Tus-Resumable is not 1.0.0", body = ErrorBody),
+        (status = 413, description = "past the upload's length, Tus-Max-Size or the storage quota", body = ErrorBody),
+        (status = 415, description = "the body is not application/offset+octet-stream, or not a recording format Debrief reads", body = ErrorBody),
+        (status = 423, description = "another request is writing to this upload", body = ErrorBody),
+        (status = 460, description = "the body does not match Upload-Checksum", body = ErrorBody),
+    )
+)]
+pub(crate) async fn patch(
     state: web::Data<AppState>,
     auth: AuthUser,
     request: HttpRequest,
@@ -405,7 +503,21 @@ async fn patch_upload(
 }
 
 /// `DELETE /files/{id}` (termination): the unfinished upload and its bytes are gone.
-async fn terminate(
+#[utoipa::path(
+    delete,
+    path = "/files/{id}",
+    tag = "uploads",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "upload id (from Location)"), ("Tus-Resumable" = String, Header, description = "the protocol version the client speaks: 1.0.0 (else 412)")),
+    responses(
+        (status = 204, description = "the upload and its bytes are gone", headers(("Tus-Resumable" = String, description = "1.0.0"))),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "no such upload of yours", body = ErrorBody),
+        (status = 409, description = "the upload is complete: delete its interview instead", body = ErrorBody),
+        (status = 412, description = "Tus-Resumable is not 1.0.0", body = ErrorBody),
+    )
+)]
+pub(crate) async fn terminate(
     state: web::Data<AppState>,
     auth: AuthUser,
     request: HttpRequest,

@@ -44,7 +44,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.workers = 1;
     settings.database.url = "mem://".into();
     settings.auth.login_per_ip_per_minute = 1000;
-    settings.auth.login_per_account_per_minute = 1000;
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("the server failed to start");
     let port = app.port();

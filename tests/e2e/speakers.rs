@@ -168,6 +168,36 @@ async fn the_interviewers_fillers_are_not_the_candidates_and_swapping_roles_coun
 }
 
 #[actix_web::test]
+async fn a_recording_with_one_audio_track_per_participant_has_one_speaker_per_track() {
+    let talk = dialogue("interview", "two-tracks", &["--formats", "stereo-wav"]);
+    // OBS- or Zoom-style: each participant on an audio track of their own (MP4, AAC).
+    let tracks = talk.base.with_extension("tracks.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-y", "-loglevel", "error", "-i"])
+        .arg(talk.base.with_extension("stereo.wav"))
+        .args(["-filter_complex", "[0:a]channelsplit=channel_layout=stereo[l][r];[l]aformat=channel_layouts=mono[lm];[r]aformat=channel_layouts=mono[rm]", "-map", "[lm]", "-map", "[rm]", "-c:a", "aac"])
+        .arg(&tracks)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let fake = FakeOpenAi::start();
+    fake.transcribe_as(talk.transcript());
+    let base = fake.base_url.clone();
+    let app = spawn_app_with(move |s| s.transcription.base_url = base).await;
+    let user = app.new_user("Maya").await;
+
+    let id = upload(&app, &user.token, "obs.mp4", "video/mp4", std::fs::read(&tracks).unwrap(), &[]).await;
+    assert_eq!(finished(&app, &user.token, &id).await["status"], "completed");
+
+    let (_, speakers) = get_json(&app, &user.token, &format!("/api/v1/interviews/{id}/speakers")).await;
+    assert_eq!(speakers["source"], "channels", "{speakers}");
+    assert_eq!(roles(&speakers), [("S1".into(), "interviewer".into()), ("S2".into(), "candidate".into())]);
+    let (_, analysis) = get_json(&app, &user.token, &format!("/api/v1/interviews/{id}/analysis")).await;
+    // Both tracks are heard: the whole interview is analysed.
+    assert!(analysis["duration_secs"].as_f64().unwrap() > 25.0, "{}", analysis["duration_secs"]);
+}
+
+#[actix_web::test]
 async fn a_browser_webm_opus_interview_is_diarized_and_the_interviewers_fillers_are_not_counted_as_the_candidates() {
     let models = crate::models::fixtures().await;
     let talk = dialogue("interviewer_fillers", "interviewer-fillers-webm", &["--formats", "webm"]);
