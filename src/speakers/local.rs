@@ -45,9 +45,9 @@ impl debrief_diarize::Audio for WavAudio {
 }
 
 impl Diarize for LocalDiarizer {
-    fn turns(&self, wav: &Path) -> anyhow::Result<(Vec<Turn>, f64)> {
+    fn turns(&self, wav: &Path, progress: &mut dyn FnMut(f64)) -> anyhow::Result<(Vec<Turn>, f64)> {
         let pcm = crate::audio::WavPcm::open(wav)?.context("the decoded audio is not at 16 kHz")?;
-        let found = debrief_diarize::diarize(&self.models, &mut WavAudio(pcm), &self.options, &mut |_| {})?;
+        let found = debrief_diarize::diarize(&self.models, &mut WavAudio(pcm), &self.options, progress)?;
         let turns = found.turns.iter().map(|t| Turn { start: t.start, end: t.end, speaker: t.speaker }).collect();
         Ok((turns, found.confidence))
     }

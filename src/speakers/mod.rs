@@ -33,7 +33,8 @@ pub fn label(index: usize) -> String {
 /// A diarization engine: who spoke when in a 16 kHz mono WAV file, and how
 /// clearly the voices are separated (0–1).
 pub trait Diarize: Send + Sync {
-    fn turns(&self, wav: &std::path::Path) -> anyhow::Result<(Vec<Turn>, f64)>;
+    /// `progress` receives the share done (0 to 1) as the work goes.
+    fn turns(&self, wav: &std::path::Path, progress: &mut dyn FnMut(f64)) -> anyhow::Result<(Vec<Turn>, f64)>;
 }
 
 /// Labels `transcript`'s speakers and their roles: one per channel when the
@@ -47,6 +48,7 @@ pub fn identify(
     envelope: Option<&std::path::Path>,
     wav: &std::path::Path,
     diarizer: Result<&dyn Diarize, &str>,
+    progress: &mut dyn FnMut(f64),
 ) {
     use protocol::speakers::SpeakerSource;
     let by_channel = envelope.and_then(|path| match channels::read(path) {
@@ -58,7 +60,7 @@ pub fn identify(
     });
     let found = match (by_channel, diarizer) {
         (Some((turns, confidence)), _) => Ok(Some((turns, confidence, SpeakerSource::Channels))),
-        (None, Ok(diarizer)) => diarizer.turns(wav).map(|(turns, confidence)| Some((turns, confidence, SpeakerSource::Diarization))),
+        (None, Ok(diarizer)) => diarizer.turns(wav, progress).map(|(turns, confidence)| Some((turns, confidence, SpeakerSource::Diarization))),
         (None, Err(reason)) => Err(anyhow::anyhow!("{reason}")),
     };
     match found {
