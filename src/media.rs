@@ -338,7 +338,7 @@ impl Meter {
 }
 
 /// Amplitude (1.0 = full scale) in decibels, floored at −120.
-fn dbfs(amplitude: f64) -> f64 {
+pub(crate) fn dbfs(amplitude: f64) -> f64 {
     if amplitude <= 1e-6 { -120.0 } else { 20.0 * amplitude.log10() }
 }
 

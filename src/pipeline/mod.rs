@@ -51,7 +51,6 @@ pub enum SpeechEngine {
 }
 
 impl SpeechEngine {
-
     fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
         match self {
             Self::Remote(remote) => Ok(Arc::clone(remote) as Arc<dyn Transcriber>),
@@ -145,6 +144,36 @@ impl Pipeline {
         self.hub.do_send(Broadcast { user_id: job.owner.clone(), frame: Arc::new(ServerFrame::InterviewStatus(push)) });
     }
 
+    /// Awaits a stage's `work` while pushing the share done that `shares`
+    /// reports, at most every `jobs.progress_interval_ms`, with `eta(share)`.
+    async fn pushing_progress<T>(
+        &self,
+        job: &ClaimedJob,
+        stage: Stage,
+        work: impl std::future::Future<Output = T>,
+        mut shares: tokio::sync::watch::Receiver<f64>,
+        eta: impl Fn(f64) -> Option<f64>,
+    ) -> T {
+        tokio::pin!(work);
+        let interval = Duration::from_millis(self.settings.jobs.progress_interval_ms.max(100));
+        let mut last_push = Instant::now();
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                changed = shares.changed() => {
+                    if changed.is_err() {
+                        return work.await;
+                    }
+                    let share = *shares.borrow_and_update();
+                    if last_push.elapsed() >= interval {
+                        last_push = Instant::now();
+                        self.progress(job, stage, share, eta(share));
+                    }
+                }
+            }
+        }
+    }
+
     async fn decode(&self, job: &ClaimedJob, recording: &RecordingToProcess) -> Result<(String, f64), JobFailure> {
         if let (Some(key), Some(duration)) = (&recording.audio_key, recording.duration_secs)
             && self.files.size(key).await.map_err(transient)?.is_some()
@@ -177,6 +206,7 @@ impl Pipeline {
             peak_dbfs: info.peak_dbfs,
             silence_share: info.silence_share,
             source: info.source.clone(),
+            envelope_key: (info.channels > 1).then(|| envelope_key(job)),
         };
         self.store.set_audio(&job.owner, &job.interview_id, audio, info.duration_secs).await.map_err(transient)?;
         Ok((key, info.duration_secs))
@@ -192,35 +222,21 @@ impl Pipeline {
         let pcm = crate::audio::WavPcm::open(&path)
             .map_err(transient)?
             .ok_or_else(|| JobFailure::transient("the decoded audio is not at 16 kHz"))?;
-        let (sender, mut receiver) = tokio::sync::watch::channel(0.0f64);
+        let (sender, receiver) = tokio::sync::watch::channel(0.0f64);
         let progress = Box::new(move |share: f64| {
             sender.send(share).ok();
         });
         let started = Instant::now();
         let work = transcriber.transcribe(Box::new(pcm), Options::default(), progress);
-        tokio::pin!(work);
-        let interval = Duration::from_millis(self.settings.jobs.progress_interval_ms.max(100));
-        let mut last_push = Instant::now();
-        let result = loop {
-            tokio::select! {
-                result = &mut work => break result,
-                changed = receiver.changed() => {
-                    if changed.is_err() {
-                        break work.await;
-                    }
-                    let share = *receiver.borrow_and_update();
-                    if last_push.elapsed() >= interval {
-                        last_push = Instant::now();
-                        // The engine's speed so far makes the ETA.
-                        let elapsed = started.elapsed().as_secs_f64();
-                        let eta = (share > 0.02 && elapsed > 0.5)
-                            .then(|| (duration_secs * (1.0 - share) / (duration_secs * share / elapsed) + 2.0).round())
-                            .or_else(|| self.eta(Some(duration_secs), share));
-                        self.progress(job, Stage::Transcribing, share, eta);
-                    }
-                }
-            }
-        };
+        let result = self
+            .pushing_progress(job, Stage::Transcribing, work, receiver, |share| {
+                // The engine's speed so far makes the ETA.
+                let elapsed = started.elapsed().as_secs_f64();
+                (share > 0.02 && elapsed > 0.5)
+                    .then(|| (duration_secs * (1.0 - share) / (duration_secs * share / elapsed) + 2.0).round())
+                    .or_else(|| self.eta(Some(duration_secs), share))
+            })
+            .await;
         // Every speech failure may pass (an endpoint back, a model loaded): retry.
         let transcript = result.map_err(|error: SttError| JobFailure::transient(error.to_string()))?;
         let elapsed = started.elapsed().as_secs_f64();
@@ -243,13 +259,14 @@ impl Pipeline {
         let duration = transcript.duration_secs;
         self.enter(job, Stage::Diarizing, Some((duration * DIARIZATION_RTF + 2.0).round()), None).await?;
         let started = Instant::now();
-        let envelope = match self.files.size(&envelope_key(job)).await.map_err(transient)? {
-            Some(_) => Some(self.files.local_path(&envelope_key(job)).await.map_err(transient)?),
+        let envelope_key = envelope_key(job);
+        let envelope = match self.files.size(&envelope_key).await.map_err(transient)? {
+            Some(_) => Some(self.files.local_path(&envelope_key).await.map_err(transient)?),
             None => None,
         };
         let audio = self.files.local_path(audio_key).await.map_err(transient)?;
         let diarizer = self.diarizer()?;
-        let (sender, mut receiver) = tokio::sync::watch::channel(0.0f64);
+        let (sender, receiver) = tokio::sync::watch::channel(0.0f64);
         let work = tokio::task::spawn_blocking(move || {
             let diarizer = diarizer.as_deref().map_err(String::as_str);
             let mut progress = |share: f64| {
@@ -259,26 +276,11 @@ impl Pipeline {
             crate::speakers::identify(&mut transcript, envelope.as_deref(), &audio, diarizer, &mut progress);
             transcript
         });
-        tokio::pin!(work);
-        // Progress within the stage, pushed live at most every `jobs.progress_interval_ms`.
-        let interval = Duration::from_millis(self.settings.jobs.progress_interval_ms.max(100));
-        let mut last_push = Instant::now();
-        let done = loop {
-            tokio::select! {
-                done = &mut work => break done,
-                changed = receiver.changed() => {
-                    if changed.is_err() {
-                        break (&mut work).await;
-                    }
-                    let share = *receiver.borrow_and_update();
-                    if last_push.elapsed() >= interval {
-                        last_push = Instant::now();
-                        let eta = (duration * DIARIZATION_RTF * (1.0 - share) + 2.0).round();
-                        self.progress(job, Stage::Diarizing, share, Some(eta));
-                    }
-                }
-            }
-        };
+        let done = self
+            .pushing_progress(job, Stage::Diarizing, work, receiver, |share| {
+                Some((duration * DIARIZATION_RTF * (1.0 - share) + 2.0).round())
+            })
+            .await;
         let transcript = done.map_err(|e| JobFailure::transient(format!("telling the speakers apart stopped: {e}")))?;
         metrics::histogram!("debrief_job_stage_seconds", "stage" => "diarizing").record(started.elapsed().as_secs_f64());
         self.store.save_transcript(&job.owner, &job.interview_id, &transcript).await.map_err(transient)?;

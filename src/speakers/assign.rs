@@ -10,6 +10,7 @@ use protocol::speakers::{Overlap, Speaker, SpeakerRole, SpeakerSource, Speakers}
 use protocol::transcript::{Segment, Transcript, Word};
 
 use super::{Turn, label};
+use crate::analysis::tokens::round;
 
 /// How far (seconds) a word may be from a turn and still be given to it.
 pub const NEAREST_SECS: f64 = 1.0;
@@ -35,14 +36,14 @@ pub fn apply(transcript: &mut Transcript, turns: &[Turn], source: SpeakerSource,
     }
     transcript.segments = segments;
     let overlaps = overlaps(&sorted, &order);
-    let overlap_secs = overlaps.iter().map(|o| o.end - o.start).sum::<f64>();
+    let overlap_total = overlap_secs(&overlaps);
     let speakers = (0..order.len()).map(|rank| Speaker { label: label(rank), role: SpeakerRole::Other, speaking_secs: 0.0, share: 0.0 }).collect();
     transcript.speakers = Some(Speakers {
         speakers,
         source,
         confidence: confidence.clamp(0.0, 1.0),
         overlaps,
-        overlap_secs: round(overlap_secs),
+        overlap_secs: overlap_total,
         note: None,
     });
     talk_time(transcript);
@@ -82,8 +83,8 @@ pub fn talk_time(transcript: &mut Transcript) {
     }
     let total: f64 = speakers.speakers.iter().map(|s| s.speaking_secs).sum();
     for speaker in &mut speakers.speakers {
-        speaker.share = if total > 0.0 { round3(speaker.speaking_secs / total) } else { 0.0 };
-        speaker.speaking_secs = round(speaker.speaking_secs);
+        speaker.share = if total > 0.0 { round(speaker.speaking_secs / total, 3) } else { 0.0 };
+        speaker.speaking_secs = round(speaker.speaking_secs, 2);
     }
 }
 
@@ -167,7 +168,7 @@ fn overlaps(turns: &[Turn], order: &[usize]) -> Vec<Overlap> {
             if end - start >= MIN_OVERLAP_SECS {
                 let mut speakers = vec![label(x.min(y)), label(x.max(y))];
                 speakers.dedup();
-                found.push(Overlap { start: round(start), end: round(end), speakers });
+                found.push(Overlap { start: round(start, 2), end: round(end, 2), speakers });
             }
         }
     }
@@ -175,12 +176,9 @@ fn overlaps(turns: &[Turn], order: &[usize]) -> Vec<Overlap> {
     found
 }
 
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+/// Total seconds of overlapping speech, rounded to hundredths.
+pub fn overlap_secs(overlaps: &[Overlap]) -> f64 {
+    round(overlaps.iter().map(|o| o.end - o.start).sum(), 2)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::io::{BufReader, BufWriter, Read as _, Write as _};
 use std::path::Path;
 
 use super::Turn;
+use crate::media::dbfs;
 
 /// Frame length of the envelope, seconds.
 pub const FRAME_SECS: f64 = 0.02;
@@ -154,10 +155,6 @@ fn runs(frames: &[bool], speaker: usize) -> Vec<Turn> {
     }
     turns.retain(|t| t.end - t.start >= MIN_TURN_SECS);
     turns
-}
-
-fn dbfs(amplitude: f64) -> f64 {
-    if amplitude <= 1e-6 { -120.0 } else { 20.0 * amplitude.log10() }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub fn assign(transcript: &mut Transcript) {
     for (speaker, role) in speakers.speakers.iter_mut().zip(&roles.0) {
         speaker.role = *role;
     }
-    speakers.confidence = round(speakers.confidence * roles.1);
+    speakers.confidence = tokens::round(speakers.confidence * roles.1, 2);
 }
 
 /// Questions and words of one speaker's segments.
@@ -76,10 +76,6 @@ fn decide(said: &[Said]) -> (Vec<SpeakerRole>, f64) {
 
 fn margin(a: usize, b: usize) -> f64 {
     if a + b == 0 { 0.0 } else { (a as f64 - b as f64) / (a + b) as f64 }
-}
-
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 #[cfg(test)]

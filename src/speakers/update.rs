@@ -58,7 +58,7 @@ pub fn apply(transcript: &Transcript, update: &SpeakersUpdate) -> Result<Transcr
     if !speakers.speakers.iter().any(|s| s.role == SpeakerRole::Candidate) {
         return Err(UpdateError::NoCandidate);
     }
-    speakers.overlap_secs = (speakers.overlaps.iter().map(|o| o.end - o.start).sum::<f64>() * 100.0).round() / 100.0;
+    speakers.overlap_secs = super::assign::overlap_secs(&speakers.overlaps);
     speakers.source = SpeakerSource::User;
     speakers.confidence = 1.0;
     super::assign::talk_time(&mut next);

@@ -235,7 +235,7 @@ impl Store {
             .query(
                 "BEGIN TRANSACTION;
                  LET $found = (SELECT VALUE file_key FROM ONLY $interview WHERE owner = $owner);
-                 LET $audio = (SELECT VALUE audio.key FROM ONLY $interview WHERE owner = $owner);
+                 LET $audio = (SELECT VALUE audio FROM ONLY $interview WHERE owner = $owner);
                  LET $exists = (SELECT VALUE id FROM ONLY $interview WHERE owner = $owner) != NONE;
                  LET $uploads = (SELECT record::id(id) AS id, file_key FROM upload
                      WHERE owner = $owner AND interview = $interview);
@@ -246,7 +246,7 @@ impl Store {
                  DELETE notification WHERE owner = $owner AND interview_id = record::id($interview);
                  DELETE $interview WHERE owner = $owner;
                  RETURN IF $exists THEN {
-                     file_keys: array::distinct(array::concat([$found, $audio], $uploads.file_key)).filter(|$k| $k != NONE),
+                     file_keys: array::distinct(array::concat([$found, $audio.key, $audio.envelope_key], $uploads.file_key)).filter(|$k| $k != NONE),
                      upload_ids: $uploads.id
                  } END;
                  COMMIT TRANSACTION;",

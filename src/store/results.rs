@@ -36,6 +36,9 @@ pub struct StoredAudio {
     pub peak_dbfs: f64,
     pub silence_share: f64,
     pub source: String,
+    /// File-store key of the per-channel loudness envelope (several channels
+    /// or tracks only), so deleting the interview deletes it too.
+    pub envelope_key: Option<String>,
 }
 
 /// A notification to store (its id makes storing it twice a no-op).

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  HANG_GUARD_MS, uploadInPage, uploadOverTus, useServer, waitForRecordingsLoaded, waitForText, wavSeconds,
+  HANG_GUARD_MS, uploadInPage, uploadOverTus, useServer, waitForRecordingsLoaded, waitForText, wavSeconds, wavFile,
 } from "./support.mjs";
 
 /** How long the fake takes to answer, so the page can be seen transcribing. */
@@ -85,21 +85,7 @@ async function startFakeTranscription() {
 function stereoWav(seconds, { left, right }, hz = 220, amplitude = 6000) {
   const rate = 16_000;
   const frames = Math.round(seconds * rate);
-  const data = frames * 4;
-  const file = Buffer.alloc(44 + data);
-  file.write("RIFF", 0, "ascii");
-  file.writeUInt32LE(36 + data, 4);
-  file.write("WAVE", 8, "ascii");
-  file.write("fmt ", 12, "ascii");
-  file.writeUInt32LE(16, 16); // size of the fmt chunk
-  file.writeUInt16LE(1, 20); // PCM
-  file.writeUInt16LE(2, 22); // stereo
-  file.writeUInt32LE(rate, 24);
-  file.writeUInt32LE(rate * 4, 28); // bytes per second
-  file.writeUInt16LE(4, 32); // bytes per frame
-  file.writeUInt16LE(16, 34); // bits per sample
-  file.write("data", 36, "ascii");
-  file.writeUInt32LE(data, 40);
+  const file = wavFile(frames, 2);
   const during = (spans, t) => spans.some(([start, end]) => t >= start && t < end);
   for (let i = 0; i < frames; i += 1) {
     const t = i / rate;

@@ -274,13 +274,13 @@ export function useServer(beforeStart = async () => ({})) {
 // ---------------------------------------------------------------- recordings
 
 /**
- * A mono 16-bit PCM WAV of `bytes` bytes in all (a 44-byte RIFF/WAVE header,
- * then samples of a sine tone of `hz` at 16 kHz, peaking at `amplitude`).
+ * A 16-bit PCM WAV at 16 kHz of `frames` frames of `channels` channels: the
+ * 44-byte RIFF/WAVE header, then silence for the caller to fill in
+ * (sample `c` of frame `i` at byte `44 + 2 * (i * channels + c)`).
  */
-export function wav(bytes, hz = 440, amplitude = 8000) {
+export function wavFile(frames, channels) {
   const rate = 16_000;
-  const samples = Math.floor((bytes - 44) / 2);
-  const data = samples * 2;
+  const data = frames * channels * 2;
   const file = Buffer.alloc(44 + data);
   file.write("RIFF", 0, "ascii");
   file.writeUInt32LE(36 + data, 4);
@@ -288,13 +288,24 @@ export function wav(bytes, hz = 440, amplitude = 8000) {
   file.write("fmt ", 12, "ascii");
   file.writeUInt32LE(16, 16); // size of the fmt chunk
   file.writeUInt16LE(1, 20); // PCM
-  file.writeUInt16LE(1, 22); // mono
+  file.writeUInt16LE(channels, 22);
   file.writeUInt32LE(rate, 24);
-  file.writeUInt32LE(rate * 2, 28); // bytes per second
-  file.writeUInt16LE(2, 32); // bytes per frame
+  file.writeUInt32LE(rate * channels * 2, 28); // bytes per second
+  file.writeUInt16LE(channels * 2, 32); // bytes per frame
   file.writeUInt16LE(16, 34); // bits per sample
   file.write("data", 36, "ascii");
   file.writeUInt32LE(data, 40);
+  return file;
+}
+
+/**
+ * A mono 16-bit PCM WAV of `bytes` bytes in all (a 44-byte RIFF/WAVE header,
+ * then samples of a sine tone of `hz` at 16 kHz, peaking at `amplitude`).
+ */
+export function wav(bytes, hz = 440, amplitude = 8000) {
+  const rate = 16_000;
+  const samples = Math.floor((bytes - 44) / 2);
+  const file = wavFile(samples, 1);
   for (let i = 0; i < samples; i += 1) {
     file.writeInt16LE(Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * amplitude), 44 + 2 * i);
   }

@@ -128,6 +128,14 @@ async fn a_stereo_call_recording_in_mp4_aac_48_khz_has_one_speaker_per_channel_a
     assert_eq!(answers[0]["filler_count"].as_u64().unwrap() + answers[1]["filler_count"].as_u64().unwrap(), analysis["speech"]["fillers"]["total"].as_u64().unwrap());
     assert!(answers[0]["words_per_minute"].as_f64().unwrap() > 60.0, "{}", answers[0]);
     assert_eq!(answers[0]["star"]["result"], true, "{}", answers[0]);
+
+    // Deleting the interview deletes every file made from it, the channel envelope included.
+    let deleted = app.client.delete(app.url(&format!("/api/v1/interviews/{id}"))).bearer_auth(&user.token).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    let left: Vec<String> = std::fs::read_dir(app.storage_dir.join(&user.id))
+        .map(|dir| dir.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(&id)).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[actix_web::test]
