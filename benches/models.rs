@@ -5,7 +5,8 @@
 //!   per second of transcription), word error rate against the script the
 //!   audio was spoken from, peak RSS;
 //! - chat: Qwen2.5-0.5B (Q8_0 GGUF) in Debrief (candle) and in llama.cpp
-//!   (llama-cpp-python): prompt and generation tokens per second, peak RSS.
+//!   (llama-cpp-python): prompt and generation tokens per second, peak RSS;
+//!   and in Debrief, the prompt tokens a follow-up runs with the KV cache kept.
 //!
 //! Run: `cargo bench --bench models`. It fetches the weights (`models.dir`
 //! or `BENCH_MODELS_DIR`), speaks the test scripts with espeak-ng
@@ -214,4 +215,22 @@ fn main() {
     println!("{} generation tokens/s | {generation_rate:.1} | {} (llama.cpp)", chat.id, cell("generation_tokens_per_s", 1));
     let their_peak = reference_chat.as_ref().map_or_else(|| String::from("-"), |(_, peak)| format!("{peak:.0}"));
     println!("{} peak RSS MiB | {:.0} | {their_peak} (llama.cpp)", chat.id, peak_rss_mib());
+    // A follow-up on the same KV cache: only the tokens it adds run.
+    let [first, second] = debrief::llm::local::time_follow_up(
+        &gguf,
+        &context,
+        "We also cut the time from merge to production from a day to under an hour.",
+        max_tokens,
+        settings.models.sampling(),
+    )
+    .unwrap();
+    for (turn, timing) in [("first", first), ("second", second)] {
+        println!(
+            "{} prompt tokens processed, {turn} turn | {} of {} ({:.2} s to the first token) | -",
+            chat.id,
+            timing.processed_tokens,
+            timing.prompt_tokens,
+            timing.first_token.as_secs_f64()
+        );
+    }
 }

@@ -144,6 +144,9 @@ pub struct ChatSettings {
     pub max_reply_tokens: u32,
     pub idle_stop_secs: u64,
     pub max_page_size: usize,
+    pub max_record_items: usize,
+    pub record_item_max_chars: usize,
+    pub local_ack_budget_ms: u64,
 }
 
 /// The built-in persona.
@@ -173,12 +176,21 @@ impl ChatSettings {
         })
     }
 
+    /// The guided interviewer's settings.
+    pub fn interviewer(&self, persona: &Persona) -> crate::interviewer::InterviewerSettings {
+        crate::interviewer::InterviewerSettings {
+            system_prompt: persona.system_prompt.as_str().into(),
+            context_tokens: self.context_tokens,
+            max_reply_tokens: self.max_reply_tokens,
+            max_record_items: self.max_record_items,
+            local_ack_budget: Duration::from_millis(self.local_ack_budget_ms),
+        }
+    }
+
     /// The chat actors' settings.
     pub fn actor_config(&self, persona: Persona) -> actors::chat::ChatConfig {
         actors::chat::ChatConfig {
-            system_prompt: persona.system_prompt.into(),
             introduction: persona.introduction.into(),
-            context_tokens: self.context_tokens,
             context_messages: self.context_messages,
             max_reply_tokens: self.max_reply_tokens,
             messages_per_minute: self.messages_per_minute,
@@ -342,6 +354,9 @@ pub struct ModelSettings {
     pub max_speakers: usize,
     pub python: String,
     pub fetch_on_start: bool,
+    /// At start, half-finished fetches (`.fetch-*` in `dir`) in which nothing
+    /// was written for this many seconds are removed.
+    pub stale_fetch_secs: u64,
     pub chat_workers: usize,
     pub chat_queue: usize,
     pub temperature: f64,

@@ -8,7 +8,9 @@
 //! - [`auth`]: password hashing, tokens, tickets, the `AuthUser` extractor,
 //!   login rate limits.
 //! - [`events`]: durable per-user events: stored, then pushed through the Hub.
-//! - [`llm`]: chat models behind the actors' port (async-openai, local candle model, rule-based fallback).
+//! - [`interviewer`]: the guided Career Interviewer: career record, story plan,
+//!   the next question, checked replies (the actors' `Interviewer` port).
+//! - [`llm`]: chat models (async-openai, local candle model, rule-based fallback).
 //! - [`stt`]: speech to text: the `Transcriber` port and the local Whisper engine;
 //!   [`audio`]: WAV reading and resampling to 16 kHz.
 //! - [`media`]: decoding a recording's audio to 16 kHz mono WAV; [`opus`]:
@@ -43,6 +45,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod http;
+pub mod interviewer;
 pub mod llm;
 pub mod media;
 pub mod models;

@@ -72,10 +72,16 @@ impl Application {
         }
         let local_engines = crate::models::loader::LocalEngines::start(&settings.models, &model_fetch);
         let chat_model = chat_choice.model();
-        let chat_config = settings.chat.actor_config(settings.chat.persona()?);
+        let persona = settings.chat.persona()?;
+        let interviewer = crate::interviewer::GuidedInterviewer::new(
+            store.clone(),
+            chat_choice.clone(),
+            settings.chat.interviewer(&persona),
+        );
+        let chat_config = settings.chat.actor_config(persona);
         let chats = Chats::new(
             Arc::new(store.clone()),
-            Arc::clone(&chat_model),
+            Arc::new(interviewer),
             hub.clone(),
             chat_config.clone(),
         )

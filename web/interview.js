@@ -5,10 +5,16 @@
 // Messages typed while offline wait in an outbox in localStorage and are resent
 // (same client_id, so never twice) when the socket opens; an ack removes them.
 // A reply that was streaming when the socket dropped is resumed from the next
-// piece. All user and model text is rendered with textContent.
+// piece. User text is rendered with textContent; the interviewer's replies as a
+// small safe Markdown subset (markdown.js: DOM nodes, never innerHTML).
+//
+// "What I know about you" (an aside) shows the career record the interviewer
+// keeps (GET /api/v1/career): the facts grouped by kind, the plan of the story
+// being told; the user corrects a fact inline or deletes it.
 import { connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
-import { $ } from "./dom.js";
+import { $, describeError as describeApiError, element } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 
 const OUTBOX_PREFIX = "debrief.outbox.";
 const NARROW = window.matchMedia("(max-width: 700px)");
@@ -33,6 +39,8 @@ const state = {
   /** client_ids sent on the current socket and not yet acknowledged. */
   sent: new Set(),
   opens: 0,
+  /** Bumped when a conversation is started or deleted here (a list read before that is stale). */
+  listEdits: 0,
 };
 let live = null;
 let order = 0; // local arrival order, for messages whose position is not known yet
@@ -180,8 +188,14 @@ function adoptHistory(conversationId, items) {
 
 async function loadConversations(more = false) {
   const query = more && state.nextCursor ? `?limit=50&cursor=${encodeURIComponent(state.nextCursor)}` : "?limit=50";
+  const edits = state.listEdits;
   const page = await call("GET", `/api/v1/conversations${query}`);
-  if (more) {
+  if (!more && edits !== state.listEdits) {
+    // A conversation was started or deleted here meanwhile: the page is older
+    // than the list, so take only its titles.
+    const titles = new Map(page.items.map((c) => [c.id, c.title]));
+    state.conversations = state.conversations.map((c) => (titles.has(c.id) ? { ...c, title: titles.get(c.id) } : c));
+  } else if (more) {
     const known = new Set(state.conversations.map((c) => c.id));
     state.conversations.push(...page.items.filter((c) => !known.has(c.id)));
   } else {
@@ -201,6 +215,7 @@ async function newConversation() {
     const created = await call("POST", "/api/v1/conversations", {});
     const { messages, ...conversation } = created;
     state.conversations = [conversation, ...state.conversations.filter((c) => c.id !== conversation.id)];
+    state.listEdits += 1;
     state.messages.set(conversation.id, new Map());
     for (const m of messages) remember(m);
     renderConversations();
@@ -224,11 +239,13 @@ async function deleteConversation(id) {
     if (error.status !== 404) return showBanner(`Could not delete the conversation: ${error.message}`);
   }
   state.conversations = state.conversations.filter((c) => c.id !== id);
+  state.listEdits += 1;
   state.messages.delete(id);
   for (const entry of outbox()) if (entry.conversation_id === id) outboxRemove(entry.client_id);
   for (const [mid, conv] of state.awaiting) if (conv === id) state.awaiting.delete(mid);
   for (const [mid, s] of state.streams) if (s.conversationId === id) state.streams.delete(mid);
   renderConversations();
+  scheduleRecordRefresh(); // what was learned from it may be gone with it
   if (state.currentId === id) {
     state.currentId = null;
     if (state.conversations.length) await openConversation(state.conversations[0].id);
@@ -244,8 +261,6 @@ async function openConversation(id, { fetch = true } = {}) {
   }
   renderConversations();
   collapseSidebar();
-  const conversation = state.conversations.find((c) => c.id === id);
-  $("conversation-title").textContent = conversation?.title ?? "";
   if (fetch || !state.messages.has(id)) {
     $("messages").setAttribute("aria-busy", "true");
     try {
@@ -258,6 +273,7 @@ async function openConversation(id, { fetch = true } = {}) {
       if (error.status === 404) {
         // Deleted elsewhere (another tab or device): show another one.
         state.conversations = state.conversations.filter((c) => c.id !== id);
+        state.listEdits += 1;
         state.messages.delete(id);
         showBanner("That conversation no longer exists.");
         if (state.conversations.length) return openConversation(state.conversations[0].id);
@@ -285,6 +301,7 @@ async function onOpen() {
   state.opens += 1;
   state.sent.clear();
   flushOutbox();
+  scheduleRecordRefresh();
   for (const [messageId, stream] of state.streams) {
     stream.resumeSent = live.send({ type: "chat.resume", message_id: messageId, from_seq: contiguous(stream).count + 1 });
   }
@@ -317,7 +334,10 @@ function onFrame(frame) {
     case "chat.ack": return onAck(frame);
     case "chat.message": return onMessage(frame);
     case "chat.delta": return onDelta(frame);
-    case "chat.done": return onDone(frame);
+    case "chat.done":
+      onDone(frame);
+      scheduleConversationsRefresh();
+      return scheduleRecordRefresh();
     case "chat.error": return onChatError(frame);
     case "error": return showBanner(`The server could not handle a request: ${frame.error?.message ?? "unknown error"}`);
     default: return undefined;
@@ -332,8 +352,11 @@ function onAck({ client_id: clientId, conversation_id: conversationId, message_i
   const map = state.messages.get(conversationId);
   if (map && !map.has(messageId) && entry) {
     remember({
+      // Stored after everything shown so far; the chat.message echo (if this
+      // socket gets it) brings the stored position. Left null, the reply (placed
+      // at the end by onDone) would sort above the message it answers.
       id: messageId, conversation_id: conversationId, role: "user", content: entry.text,
-      position: null, client_id: clientId, created_at: new Date().toISOString(),
+      position: maxPosition(map) + 1, client_id: clientId, created_at: new Date().toISOString(),
     });
   }
   if (!map || !hasReply(map, messageId)) state.awaiting.set(messageId, conversationId);
@@ -566,7 +589,7 @@ function updateMessageElement(li, item) {
   const [who, bubble, meta, problem] = li.children;
   const name = item.role === "user" ? "You" : "Career Interviewer";
   if (who.textContent !== name) who.textContent = name;
-  if (bubble.textContent !== item.text) bubble.textContent = item.text;
+  showBubbleText(bubble, item.role, item.text);
   const actions = item.actions ?? [];
   // An error, or a notice with actions, goes in the box with the buttons; a
   // plain status ("Sending…") goes in the meta line.
@@ -581,6 +604,21 @@ function updateMessageElement(li, item) {
   if (problemText.textContent !== (boxed ?? "")) problemText.textContent = boxed ?? "";
   problem.querySelector("[data-action=retry]").hidden = !actions.includes("retry");
   problem.querySelector("[data-action=discard]").hidden = !actions.includes("discard");
+}
+
+/** What each bubble shows now (role and source text), so unchanged ones are left alone. */
+const bubbleSources = new WeakMap();
+
+/**
+ * The interviewer's words as Markdown (partial marks of a streaming reply stay
+ * text until closed), the user's exactly as typed.
+ */
+function showBubbleText(bubble, role, text) {
+  const shown = bubbleSources.get(bubble);
+  if (shown?.role === role && shown.text === text) return;
+  bubbleSources.set(bubble, { role, text });
+  if (role === "assistant") bubble.replaceChildren(renderMarkdown(text));
+  else bubble.textContent = text;
 }
 
 function render({ scroll = false } = {}) {
@@ -607,8 +645,14 @@ function render({ scroll = false } = {}) {
   if (scroll || nearBottom) list.scrollTop = list.scrollHeight;
 }
 
+let shownConversations = null;
+
 function renderConversations() {
   const list = $("conversations");
+  // Unchanged (a refresh for titles that found none new): leave the rows, and the focus, alone.
+  const shown = JSON.stringify([state.currentId, state.nextCursor, state.conversations.map((c) => [c.id, c.title, c.created_at])]);
+  if (shown === shownConversations) return;
+  shownConversations = shown;
   const rows = state.conversations.map((conversation) => {
     const li = document.createElement("li");
     li.className = "conversation";
@@ -644,11 +688,286 @@ function renderConversations() {
   $("more-conversations").hidden = !state.nextCursor;
   const current = state.conversations.find((c) => c.id === state.currentId);
   $("toggle-conversations").textContent = current ? `☰ ${current.title}` : "☰ Conversations";
+  if ($("conversation-title").textContent !== (current?.title ?? "")) $("conversation-title").textContent = current?.title ?? "";
+}
+
+/**
+ * Titles come from the server and may change once the user has said what the
+ * conversation is about: after a reply is stored, read the first page again
+ * (once for a burst of replies).
+ */
+let conversationsTimer = null;
+function scheduleConversationsRefresh() {
+  clearTimeout(conversationsTimer);
+  conversationsTimer = setTimeout(() => {
+    conversationsTimer = null;
+    loadConversations().catch(() => {
+      // Only titles; the next reply tries again.
+    });
+  }, 800);
 }
 
 function collapseSidebar() {
   $("sidebar").classList.add("collapsed");
   $("toggle-conversations").setAttribute("aria-expanded", "false");
+}
+
+// ---------------------------------------------------------------- what I know about you
+
+/** The kinds of fact, in the order the panel lists them, with their headings. */
+const KINDS = [
+  ["role", "Roles"], ["employer", "Employers"], ["project", "Projects"], ["challenge", "Challenges"],
+  ["action", "What you did"], ["result", "Results"], ["number", "Numbers"], ["person", "People"], ["skill", "Skills"],
+];
+const KIND_HEADINGS = new Map(KINDS);
+/** What an item is called in its buttons' labels ("Edit the role “…”"). */
+const kindNoun = (kind) => (KIND_HEADINGS.has(kind) ? kind : "item");
+/** The parts of a story as the plan line names them. */
+const PART_NAMES = { situation: "situation", task: "task", actions: "what you did", result: "result", reflection: "reflection" };
+const RECORD_REFRESH_MS = 300;
+
+const record = {
+  open: false,
+  items: [],
+  plan: null,
+  /** The id of the item being corrected, and whether a refresh waits for the edit to end. */
+  editing: null,
+  stale: false,
+  ticket: 0,
+  timer: null,
+};
+
+/** "Story 2: the migration of your billing system — told: situation, task; next: what you did". */
+function planLine(plan) {
+  if (!plan || typeof plan.story !== "number") return "";
+  const part = (p) => PART_NAMES[p] ?? String(p);
+  const told = Array.isArray(plan.told) && plan.told.length ? plan.told.map(part).join(", ") : "nothing yet";
+  const subject = plan.subject ? `: ${plan.subject}` : "";
+  return `Story ${plan.story}${subject} — told: ${told}${plan.next ? `; next: ${part(plan.next)}` : ""}`;
+}
+
+function showRecordError(message) {
+  $("record-error").textContent = message ?? "";
+  $("record-error").hidden = !message;
+}
+
+function openRecord() {
+  record.open = true;
+  $("record").hidden = false;
+  $("record-toggle").setAttribute("aria-expanded", "true");
+  $("record").focus();
+  refreshRecord();
+}
+
+function closeRecord() {
+  const hadFocus = $("record").contains(document.activeElement);
+  record.open = false;
+  if (record.editing) {
+    // An edit left open is dropped, not saved.
+    record.editing = null;
+    renderRecord();
+  }
+  clearTimeout(record.timer);
+  $("record").hidden = true;
+  $("record-toggle").setAttribute("aria-expanded", "false");
+  if (hadFocus) $("record-toggle").focus();
+}
+
+/** After a reply is stored (the record may have grown), read it again, if the panel is open. */
+function scheduleRecordRefresh() {
+  if (!record.open) return;
+  clearTimeout(record.timer);
+  record.timer = setTimeout(refreshRecord, RECORD_REFRESH_MS);
+}
+
+/** A change made here is newer than any read in flight: that read's answer is dropped. */
+function dropRecordReads() {
+  record.ticket += 1;
+  $("record-groups").setAttribute("aria-busy", "false");
+}
+
+async function refreshRecord() {
+  const ticket = ++record.ticket;
+  $("record-groups").setAttribute("aria-busy", "true");
+  try {
+    const result = await call("GET", "/api/v1/career");
+    if (ticket !== record.ticket || !record.open) return;
+    record.items = Array.isArray(result?.items) ? result.items : [];
+    record.plan = result?.plan ?? null;
+    showRecordError(null);
+    renderRecord();
+  } catch (error) {
+    if (ticket !== record.ticket || error.status === 401) return;
+    showRecordError(`Could not load what the interviewer knows: ${error.message}`);
+  } finally {
+    if (ticket === record.ticket) $("record-groups").setAttribute("aria-busy", "false");
+  }
+}
+
+/** The record as it is now; an item being corrected is left as it is until the edit ends. */
+function renderRecord() {
+  const line = planLine(record.plan);
+  if ($("record-plan").textContent !== line) $("record-plan").textContent = line;
+  $("record-plan").hidden = !line;
+  $("record-empty").hidden = record.items.length > 0;
+  $("record-hint").hidden = record.items.length === 0;
+  if (record.editing) {
+    record.stale = true;
+    return;
+  }
+  record.stale = false;
+  const byKind = new Map();
+  for (const item of record.items) {
+    if (!byKind.has(item.kind)) byKind.set(item.kind, []);
+    byKind.get(item.kind).push(item);
+  }
+  const kinds = [...KINDS.map(([kind]) => kind), ...[...byKind.keys()].filter((k) => !KIND_HEADINGS.has(k))];
+  const groups = kinds.filter((kind) => byKind.has(kind)).map((kind) => {
+    const section = element("section", "record-group");
+    section.dataset.kind = kind;
+    const heading = element("h3", null, KIND_HEADINGS.get(kind) ?? kind);
+    heading.id = `record-kind-${kind}`;
+    const list = element("ul", "record-items");
+    list.setAttribute("aria-labelledby", heading.id);
+    list.append(...byKind.get(kind).map(recordRow));
+    section.append(heading, list);
+    return section;
+  });
+  $("record-groups").replaceChildren(...groups);
+}
+
+function recordRow(item) {
+  const li = element("li", "record-item");
+  li.dataset.id = item.id;
+  const text = element("span", "record-text", item.text);
+  li.append(text);
+  if (item.edited) li.append(element("span", "record-edited", "(corrected)"));
+  const noun = kindNoun(item.kind);
+  const actions = element("span", "record-actions");
+  const edit = element("button", "link-button", "Edit");
+  edit.type = "button";
+  edit.dataset.action = "edit";
+  edit.setAttribute("aria-label", `Edit the ${noun} “${item.text}”`);
+  const remove = element("button", "link-button danger-link", "Delete");
+  remove.type = "button";
+  remove.dataset.action = "delete";
+  remove.setAttribute("aria-label", `Delete the ${noun} “${item.text}”`);
+  actions.append(edit, remove);
+  li.append(actions);
+  return li;
+}
+
+function recordItemRow(id) {
+  return [...$("record-groups").querySelectorAll("li.record-item")].find((li) => li.dataset.id === id) ?? null;
+}
+
+/** Turns an item's row into a one-line form: Enter saves, Escape cancels. */
+function startEdit(id) {
+  const item = record.items.find((i) => i.id === id);
+  const li = recordItemRow(id);
+  if (!item || !li) return;
+  if (record.editing && record.editing !== id) endEdit();
+  record.editing = id;
+  const form = element("form", "record-edit");
+  form.noValidate = true;
+  const label = element("label", "visually-hidden", `Correct the ${kindNoun(item.kind)}`);
+  const input = element("input");
+  input.id = `record-input-${id}`;
+  label.htmlFor = input.id;
+  input.name = "text";
+  input.value = item.text;
+  input.maxLength = 300;
+  input.autocomplete = "off";
+  const save = element("button", null, "Save");
+  save.type = "submit";
+  const cancel = element("button", "secondary", "Cancel");
+  cancel.type = "button";
+  cancel.dataset.action = "cancel";
+  const problem = element("p", "error record-edit-error");
+  problem.setAttribute("role", "alert");
+  problem.hidden = true;
+  input.setAttribute("aria-describedby", `record-edit-error-${id}`);
+  problem.id = `record-edit-error-${id}`;
+  form.append(label, input, save, cancel, problem);
+  li.replaceChildren(form);
+  li.classList.add("editing");
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    // Escape leaves the edit, not the panel.
+    event.preventDefault();
+    event.stopPropagation();
+    endEdit({ focus: true });
+  });
+  cancel.addEventListener("click", () => endEdit({ focus: true }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveEdit(id, form);
+  });
+  input.focus();
+  input.select();
+}
+
+/** Leaves the edit (its row shows the item again); `focus` puts focus back on its Edit button. */
+function endEdit({ focus = false } = {}) {
+  const id = record.editing;
+  record.editing = null;
+  const item = record.items.find((i) => i.id === id);
+  const li = id && recordItemRow(id);
+  if (record.stale || !item || !li) renderRecord();
+  else li.replaceWith(recordRow(item));
+  if (focus) {
+    const edit = recordItemRow(id)?.querySelector("button[data-action=edit]");
+    (edit ?? $("record")).focus();
+  }
+}
+
+async function saveEdit(id, form) {
+  const problem = form.querySelector(".record-edit-error");
+  const controls = [...form.elements];
+  controls.forEach((c) => { c.disabled = true; });
+  try {
+    const updated = await call("PATCH", `/api/v1/career/items/${encodeURIComponent(id)}`, { text: form.elements.text.value });
+    dropRecordReads();
+    record.items = record.items.map((i) => (i.id === id ? { ...i, ...updated } : i));
+    if (record.editing === id) endEdit({ focus: true });
+  } catch (error) {
+    if (error.status === 401) return;
+    if (error.status === 404) {
+      // Deleted meanwhile (another tab): it is gone.
+      record.items = record.items.filter((i) => i.id !== id);
+      if (record.editing === id) endEdit();
+      showRecordError("That item no longer exists.");
+      $("record").focus();
+      return;
+    }
+    controls.forEach((c) => { c.disabled = false; });
+    problem.textContent = describeApiError(error);
+    problem.hidden = false;
+    form.elements.text.focus();
+  }
+}
+
+async function deleteItem(id) {
+  const item = record.items.find((i) => i.id === id);
+  if (!item) return;
+  if (!confirm(`Delete “${item.text}”? The interviewer will no longer use it.`)) return;
+  const row = recordItemRow(id);
+  const next = row?.nextElementSibling ?? row?.previousElementSibling;
+  try {
+    await call("DELETE", `/api/v1/career/items/${encodeURIComponent(id)}`);
+  } catch (error) {
+    if (error.status === 401) return;
+    if (error.status !== 404) {
+      showRecordError(`Could not delete it: ${error.message}`);
+      return;
+    }
+  }
+  dropRecordReads();
+  showRecordError(null);
+  record.items = record.items.filter((i) => i.id !== id);
+  renderRecord();
+  const focusTo = next && recordItemRow(next.dataset.id)?.querySelector("button[data-action=edit]");
+  (focusTo ?? $("record")).focus();
 }
 
 // ---------------------------------------------------------------- wiring
@@ -692,6 +1011,22 @@ $("more-conversations").addEventListener("click", () => {
 $("toggle-conversations").addEventListener("click", () => {
   const collapsed = $("sidebar").classList.toggle("collapsed");
   $("toggle-conversations").setAttribute("aria-expanded", String(!collapsed));
+});
+
+$("record-toggle").addEventListener("click", () => (record.open ? closeRecord() : openRecord()));
+$("record-close").addEventListener("click", () => closeRecord());
+
+$("record-groups").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  const id = button?.closest("li.record-item")?.dataset.id;
+  if (!id) return;
+  if (button.dataset.action === "edit") startEdit(id);
+  else if (button.dataset.action === "delete") deleteItem(id);
+});
+
+// Escape closes the panel (an edit in progress takes its own Escape first).
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && record.open && !event.defaultPrevented && !event.isComposing) closeRecord();
 });
 
 // Another tab queued, sent or discarded something: show the outbox as it is now.

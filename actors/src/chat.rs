@@ -5,7 +5,7 @@
 //!   [`Conversation`] actor on demand and forwards to it.
 //! - [`Conversation`] (one per active conversation) owns all writes to its
 //!   conversation, so turns are serialised: it stores the user message
-//!   (idempotent by `client_id`), asks the model, relays each piece of the reply
+//!   (idempotent by `client_id`), asks the interviewer, relays each piece of the reply
 //!   to every socket of the user (keeping the pieces so a reconnecting client
 //!   can resume from a `seq`), stores the reply, and says `chat.done`. It stops
 //!   itself when idle.
@@ -22,20 +22,15 @@ use protocol::chat::ChatMessage;
 use protocol::error::ErrorDetail;
 use protocol::ws::ServerFrame;
 
-use crate::chat_ports::{ChatModel, ChatStore, ModelError};
-use crate::context::build_context;
+use crate::chat_ports::{ChatStore, Interviewer, ModelError, ReplyRequest};
 use crate::hub::{Broadcast, Hub};
 
 /// Settings of the chat, from the server's configuration.
 #[derive(Clone)]
 pub struct ChatConfig {
-    /// The persona (system prompt).
-    pub system_prompt: Arc<str>,
     /// The interviewer's opening message of every conversation.
     pub introduction: Arc<str>,
-    /// Token budget of the context sent to the model.
-    pub context_tokens: usize,
-    /// Most messages read from the store to build a context.
+    /// Most messages read from the store for the interviewer.
     pub context_messages: usize,
     /// Longest reply, in tokens.
     pub max_reply_tokens: u32,
@@ -66,7 +61,7 @@ fn chat_error(
 /// Routes chat traffic of every user on this node to conversation actors.
 pub struct Chats {
     store: Arc<dyn ChatStore>,
-    model: Arc<dyn ChatModel>,
+    interviewer: Arc<dyn Interviewer>,
     hub: Addr<Hub>,
     config: ChatConfig,
     limiter: Arc<DefaultKeyedRateLimiter<String>>,
@@ -82,7 +77,7 @@ pub struct Chats {
 impl Chats {
     pub fn new(
         store: Arc<dyn ChatStore>,
-        model: Arc<dyn ChatModel>,
+        interviewer: Arc<dyn Interviewer>,
         hub: Addr<Hub>,
         config: ChatConfig,
     ) -> Self {
@@ -92,7 +87,7 @@ impl Chats {
         let arbiters = (0..threads).map(|_| Arbiter::new().handle()).collect();
         Self {
             store,
-            model,
+            interviewer,
             hub,
             config,
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
@@ -112,7 +107,7 @@ impl Chats {
             id: id.to_owned(),
             owner: owner.to_owned(),
             store: Arc::clone(&self.store),
-            model: Arc::clone(&self.model),
+            interviewer: Arc::clone(&self.interviewer),
             hub: self.hub.clone(),
             chats: ctx.address(),
             config: self.config.clone(),
@@ -177,7 +172,7 @@ impl Handler<Send> for Chats {
                     if let Some(id) = store.conversation_of_client_id(&user_id, &client_id).await? {
                         return Ok(Some(id));
                     }
-                    let title = format!("Conversation of {}", chrono::Utc::now().format("%Y-%m-%d"));
+                    let title = protocol::chat::dated_title(chrono::Utc::now());
                     let (conversation, _) =
                         store.create_conversation(&user_id, &title, &introduction).await?;
                     Ok(Some(conversation.id))
@@ -309,7 +304,7 @@ pub struct Conversation {
     id: String,
     owner: String,
     store: Arc<dyn ChatStore>,
-    model: Arc<dyn ChatModel>,
+    interviewer: Arc<dyn Interviewer>,
     hub: Addr<Hub>,
     chats: Addr<Chats>,
     config: ChatConfig,
@@ -380,7 +375,7 @@ struct Answering {
     user_message_id: String,
 }
 
-/// A piece of the reply arrived from the model.
+/// A piece of the reply arrived from the interviewer.
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Piece {
@@ -422,7 +417,7 @@ impl Conversation {
             message_id: message_id.clone(),
             turn,
             store: Arc::clone(&self.store),
-            model: Arc::clone(&self.model),
+            interviewer: Arc::clone(&self.interviewer),
             hub: self.hub.clone(),
             me: ctx.address(),
             config: self.config.clone(),
@@ -525,7 +520,7 @@ struct TurnJob {
     message_id: String,
     turn: TakeTurn,
     store: Arc<dyn ChatStore>,
-    model: Arc<dyn ChatModel>,
+    interviewer: Arc<dyn Interviewer>,
     hub: Addr<Hub>,
     me: Addr<Conversation>,
     config: ChatConfig,
@@ -575,9 +570,14 @@ async fn take_turn(job: &TurnJob) -> anyhow::Result<Outcome> {
 
     job.me.do_send(Answering { user_message_id: stored.message.id.clone() });
     let history = store.recent_messages(owner, conversation_id, job.config.context_messages).await?;
-    let context = build_context(&job.config.system_prompt, &history, job.config.context_tokens);
+    let request = ReplyRequest {
+        owner: owner.clone(),
+        conversation_id: conversation_id.clone(),
+        user_message: stored.message.clone(),
+        history,
+    };
     let started = Instant::now();
-    let reply = match generate(job, context).await {
+    let reply = match generate(job, request).await {
         Ok(reply) => reply,
         Err(error) => {
             metrics::counter!("debrief_chat_model_errors_total", "kind" => error.code()).increment(1);
@@ -598,12 +598,10 @@ async fn take_turn(job: &TurnJob) -> anyhow::Result<Outcome> {
     Ok(Outcome::Stored(message))
 }
 
-/// Streams the model's reply, forwarding each piece; returns the whole text.
-async fn generate(job: &TurnJob, context: Vec<crate::chat_ports::Turn>) -> Result<String, ModelError> {
-    let tokens_in: usize = context.iter().map(|t| crate::context::estimate_tokens(&t.content)).sum();
-    metrics::counter!("debrief_chat_tokens_in_total").increment(tokens_in as u64);
+/// Streams the interviewer's reply, forwarding each piece; returns the whole text.
+async fn generate(job: &TurnJob, request: ReplyRequest) -> Result<String, ModelError> {
     let started = Instant::now();
-    let mut stream = job.model.stream(context, job.config.max_reply_tokens).await?;
+    let mut stream = job.interviewer.reply(request).await?;
     let mut reply = String::new();
     let mut first = true;
     while let Some(piece) = stream.next().await {

@@ -1,6 +1,7 @@
-//! Ports of the chat: the model that writes replies and the store that keeps
-//! conversations. The server implements them (async-openai, a rule-based
-//! fallback, SurrealDB); the actors only see these traits.
+//! Ports of the chat: the interviewer that answers a turn, the model that
+//! writes text, and the store that keeps conversations. The server implements
+//! them (a guided interviewer over async-openai or a local model, SurrealDB);
+//! the actors only see these traits.
 
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
@@ -66,6 +67,24 @@ pub trait ChatModel: Send + Sync + 'static {
 
     /// Starts a streamed reply to `context` of at most `max_tokens` tokens.
     async fn stream(&self, context: Vec<Turn>, max_tokens: u32) -> Result<ReplyStream, ModelError>;
+}
+
+/// What the interviewer needs to answer one turn.
+#[derive(Debug, Clone)]
+pub struct ReplyRequest {
+    pub owner: String,
+    pub conversation_id: String,
+    /// The stored user message to answer.
+    pub user_message: ChatMessage,
+    /// The conversation's newest messages, oldest first, ending with `user_message`.
+    pub history: Vec<ChatMessage>,
+}
+
+/// Writes the Career Interviewer's reply to a turn: decides what to ask and
+/// streams the words.
+#[async_trait]
+pub trait Interviewer: Send + Sync + 'static {
+    async fn reply(&self, request: ReplyRequest) -> Result<ReplyStream, ModelError>;
 }
 
 /// A stored user message and whether this call stored it (false: it existed).

@@ -103,7 +103,7 @@ impl Email {
 /// direction text is displayed in (U+200E/F, U+061C, the embeddings and
 /// overrides U+202A–U+202E, the isolates U+2066–U+2069), with which
 /// `Ann\u{202E}gpj.exe` displays as `Annexe.jpg`.
-fn hides_or_reorders_text(c: char) -> bool {
+pub fn hides_or_reorders_text(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

@@ -30,6 +30,14 @@ impl Role {
     }
 }
 
+/// The start of a conversation's title until the interviewer knows its subject.
+pub const DATED_TITLE_PREFIX: &str = "Conversation of ";
+
+/// The title of a conversation started on `date`, until it has a subject.
+pub fn dated_title(date: DateTime<Utc>) -> String {
+    format!("{DATED_TITLE_PREFIX}{}", date.format("%Y-%m-%d"))
+}
+
 /// A conversation with the Career Interviewer.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Conversation {

@@ -5,6 +5,7 @@
 //! - [`error`]: the JSON error body every failing request answers with.
 //! - [`account`]: registration, login and the public view of a user, with the
 //!   parsed newtypes ([`account::Email`], [`account::Password`], [`account::DisplayName`]).
+//! - [`career`]: the career record the interviewer keeps, and the story plan.
 //! - [`chat`]: conversations, messages and the idempotency key of a send.
 //! - [`interview`]: recorded interviews, their context and upload pushes.
 //! - [`notification`]: in-app notifications (stored, pushed, marked read).
@@ -19,6 +20,7 @@
 
 pub mod account;
 pub mod analysis;
+pub mod career;
 pub mod chat;
 pub mod error;
 pub mod interview;

@@ -91,7 +91,8 @@ pub struct PracticeQuestion {
     pub text: String,
     /// `behavioral`, `technical`, `situational`, `motivation`, `role_specific`, or the user's own.
     pub category: String,
-    /// `bank`, `job_description`, `model`, `user` or `drill`.
+    /// `bank`, `job_description`, `model`, `user`, `drill` or `record` (the
+    /// user's own story, from the Career Interviewer's record).
     pub source: String,
     /// The role or drill skill it probes, if any.
     #[serde(default)]

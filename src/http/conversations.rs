@@ -90,7 +90,7 @@ pub async fn create_conversation(
             });
         }
         Some(title) => title.trim().to_owned(),
-        None => format!("Conversation of {}", Utc::now().format("%Y-%m-%d")),
+        None => protocol::chat::dated_title(Utc::now()),
     };
     let (conversation, intro) = state
         .store

@@ -23,7 +23,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, speakers, ws};
+use super::{accounts, career, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, speakers, ws};
 use crate::config::Settings;
 use crate::startup::AppState;
 
@@ -36,6 +36,7 @@ use crate::startup::AppState;
         accounts::me, accounts::update_me, accounts::delete_me, accounts::ws_ticket,
         conversations::list_conversations, conversations::create_conversation,
         conversations::list_messages, conversations::delete_conversation,
+        career::get_record, career::update_item, career::delete_item,
         models::models,
         interviews::list_interviews, interviews::get_interview,
         interviews::update_interview, interviews::delete_interview,
@@ -187,6 +188,7 @@ fn schema_rules(settings: &Settings) -> Vec<(&'static str, &'static str, Value)>
         ("RegisterRequest", "password", with(not_blank(), json!({ "minLength": auth.password_min_chars, "maxLength": auth.password_max_chars }))),
         ("UpdateMeRequest", "name", shown(1, auth.name_max_chars)),
         ("CreateConversationRequest", "title", text(conversations::TITLE_MAX_CHARS)),
+        ("UpdateRecordItem", "text", shown(1, settings.chat.record_item_max_chars)),
         ("CreatePracticeRequest", "job_title", required_text(practice.short_text_max_chars)),
         ("CreatePracticeRequest", "company", text(practice.short_text_max_chars)),
         ("CreatePracticeRequest", "interview_type", json!({ "enum": ["behavioral", "technical", "phone", "panel"] })),

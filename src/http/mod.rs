@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod body;
+pub mod career;
 pub mod coaching;
 pub mod comparison;
 pub mod conversations;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     docs::configure(cfg);
     accounts::configure(cfg);
     conversations::configure(cfg);
+    career::configure(cfg);
     models::configure(cfg);
     interviews::configure(cfg);
     speakers::configure(cfg);

@@ -261,6 +261,8 @@ pub async fn generate_questions(
         crate::llm::ChatChoice::Remote(model) => questions::generate(model.as_ref(), &session, count, &state.settings.practice).await,
         crate::llm::ChatChoice::Offline(_) => questions::offline(&session, count),
     };
+    let record = state.store.career_items(&auth.user_id, state.settings.chat.max_record_items).await?;
+    let generated = questions::with_record_question(generated, &record);
     let session = change(&state, &auth.user_id, &id, |session| {
         step(session, PracticeAction::Generate)?;
         session.questions.clone_from(&generated);

@@ -2,6 +2,7 @@
 //! endpoint through async-openai, or, when none is configured, the labelled
 //! rule-based interviewer.
 
+mod cached_model;
 pub mod fallback;
 pub mod local;
 pub mod openai;
@@ -15,6 +16,7 @@ use crate::config::LlmSettings;
 /// The chat model the configuration asks for: the endpoint when one is
 /// configured, else the offline chat (its local model is loaded, or first
 /// fetched, in the background by [`start_local_chat`]).
+#[derive(Clone)]
 pub enum ChatChoice {
     Remote(Arc<dyn ChatModel>),
     Offline(Arc<local::OfflineChat>),

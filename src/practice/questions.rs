@@ -53,6 +53,42 @@ pub fn offline(session: &PracticeSession, count: usize) -> Vec<PracticeQuestion>
     questions
 }
 
+/// A question about the user's own work, from the career record the Career
+/// Interviewer keeps: their newest project or, failing that, challenge.
+pub fn from_record(record: &[protocol::career::RecordItem]) -> Option<PracticeQuestion> {
+    use protocol::career::ItemKind;
+    let newest = |kind: ItemKind| record.iter().rev().find(|i| i.kind == kind && i.text.split_whitespace().count() <= 8);
+    let text = if let Some(project) = newest(ItemKind::Project) {
+        let subject = crate::interviewer::compose::project_phrase(&project.text);
+        format!("You told the Career Interviewer about {subject}. Walk me through it: what was your part, and what came of it?")
+    } else {
+        let challenge = newest(ItemKind::Challenge)?;
+        let subject = crate::interviewer::words::second_person(&challenge.text);
+        format!("You mentioned this: \u{201c}{subject}\u{201d}. How did you handle it, and what was the result?")
+    };
+    Some(PracticeQuestion {
+        id: new_question_id(),
+        order: 0,
+        text,
+        category: String::from("behavioral"),
+        source: String::from("record"),
+        skill: None,
+    })
+}
+
+/// Puts the record's question in place of the last one (sessions of three
+/// questions or more), so practice draws on the user's own stories.
+pub fn with_record_question(mut questions: Vec<PracticeQuestion>, record: &[protocol::career::RecordItem]) -> Vec<PracticeQuestion> {
+    if questions.len() >= 3
+        && let Some(question) = from_record(record)
+    {
+        questions.pop();
+        questions.push(question);
+        renumber(&mut questions);
+    }
+    questions
+}
+
 /// Drill questions for `skills`.
 pub fn drill(skills: &[String], job_title: &str, count: usize) -> Vec<PracticeQuestion> {
     let mut questions = from_bank(bank::drill(skills, job_title, count));

@@ -230,6 +230,25 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// Gives a conversation still titled by its date ("Conversation of
+    /// 2026-12-06") a title from what it is about.
+    #[tracing::instrument(skip_all)]
+    pub async fn title_dated_conversation(&self, owner: &str, id: &str, title: &str) -> anyhow::Result<()> {
+        self.db()
+            .query(
+                "UPDATE $conversation SET title = $title
+                     WHERE owner = $owner AND string::starts_with(title, $dated) RETURN NONE",
+            )
+            .bind(("conversation", conversation_record(id)))
+            .bind(("owner", user_record(owner)))
+            .bind(("title", title.to_owned()))
+            .bind(("dated", protocol::chat::DATED_TITLE_PREFIX))
+            .await
+            .and_then(|r| r.check())
+            .context("failed to title a conversation")?;
+        Ok(())
+    }
+
     /// Deletes one of the owner's conversations with its messages; false when
     /// there was no such conversation.
     #[tracing::instrument(skip_all)]

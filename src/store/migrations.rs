@@ -196,6 +196,26 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE FIELD IF NOT EXISTS token ON ticket TYPE option<string>;
         DEFINE INDEX IF NOT EXISTS ticket_token ON ticket FIELDS token;
     "#,
+}, Migration {
+    version: 7,
+    name: "the career record and story plan of the Career Interviewer",
+    statements: r#"
+        DEFINE TABLE IF NOT EXISTS career_item SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON career_item TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS kind ON career_item TYPE string;
+        DEFINE FIELD IF NOT EXISTS text ON career_item TYPE string;
+        DEFINE FIELD IF NOT EXISTS message_id ON career_item TYPE option<string>;
+        DEFINE FIELD IF NOT EXISTS story ON career_item TYPE int;
+        DEFINE FIELD IF NOT EXISTS edited ON career_item TYPE bool;
+        DEFINE FIELD IF NOT EXISTS created_at ON career_item TYPE datetime;
+        DEFINE FIELD IF NOT EXISTS updated_at ON career_item TYPE datetime;
+        DEFINE INDEX IF NOT EXISTS career_item_owner_created ON career_item FIELDS owner, created_at;
+
+        DEFINE TABLE IF NOT EXISTS career_plan SCHEMAFULL;
+        DEFINE FIELD IF NOT EXISTS owner ON career_plan TYPE record<user>;
+        DEFINE FIELD IF NOT EXISTS body ON career_plan TYPE string;
+        DEFINE FIELD IF NOT EXISTS updated_at ON career_plan TYPE datetime;
+    "#,
 }];
 
 #[derive(SurrealValue)]

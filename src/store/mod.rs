@@ -5,6 +5,7 @@
 //! One module per table family, one query per function; every query that
 //! touches user data is scoped by its owner.
 
+pub mod career;
 pub mod chat;
 pub mod events;
 pub mod interviews;

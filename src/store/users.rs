@@ -130,6 +130,8 @@ impl Store {
                  DELETE practice WHERE owner = $user;
                  DELETE message WHERE owner = $user;
                  DELETE conversation WHERE owner = $user;
+                 DELETE career_item WHERE owner = $user;
+                 DELETE career_plan WHERE owner = $user;
                  DELETE event WHERE owner = $user;
                  DELETE $counter;
                  DELETE ticket WHERE owner = $user;

