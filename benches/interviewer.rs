@@ -31,7 +31,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use debrief::config::Settings;
-use debrief::interviewer::compose::Intent;
+use debrief::interviewer::intent::Intent;
 use debrief::interviewer::plan::Plan;
 use debrief::interviewer::{Memory, decide, local};
 use debrief::llm::local::LocalChat;

@@ -2,13 +2,15 @@
 //! ask. Each turn it
 //! 1. reads the user's career record and story plan (one per user, kept across
 //!    conversations and visits);
-//! 2. tells what the message is (an answer, a greeting, a question about what
-//!    the user said before, another language…) and takes the facts of an
-//!    answer into the record ([`extract`]), never the interviewer's words;
+//! 2. tells what the message is ([`intent`]: an answer, a greeting, a question
+//!    about what the user said before ([`recall`]), another language…) and
+//!    takes the facts of an answer into the record ([`extract`]), never the
+//!    interviewer's words;
 //! 3. moves the plan on (situation → task → actions → result → reflection,
 //!    then the next story, [`plan`]) and picks the next question ([`compose`]);
 //! 4. writes the reply: offline by rules (an acknowledgement of one concrete
-//!    detail plus the planned question, checked by [`check`]); with an
+//!    detail, found by [`phrases`], plus the planned question, checked by
+//!    [`check`]) or with the local model's acknowledgement ([`local`]); with an
 //!    OpenAI-compatible endpoint, the model writes freely with the record and
 //!    plan as context.
 //!
@@ -18,8 +20,11 @@
 pub mod check;
 pub mod compose;
 pub mod extract;
+pub mod intent;
 pub mod local;
+pub mod phrases;
 pub mod plan;
+pub mod recall;
 pub mod words;
 
 use std::sync::Arc;
@@ -35,7 +40,8 @@ use crate::llm::ChatChoice;
 use crate::store::Store;
 use crate::store::career::NewItem;
 
-use compose::{Domain, Intent};
+use compose::Domain;
+use intent::Intent;
 use extract::Fact;
 use plan::Plan;
 
@@ -95,7 +101,7 @@ impl Decision {
 /// `user_turns` and `earlier_replies` are the conversation so far (oldest
 /// first, `user_turns` ending with `message`).
 pub fn decide(memory: &mut Memory, message: &str, user_turns: &[&str], earlier_replies: &[&str]) -> Decision {
-    let intent = compose::classify(message);
+    let intent = intent::classify(message);
     let facts = match intent {
         Intent::Answer | Intent::Stuck => extract::facts(message),
         _ => Vec::new(),
@@ -110,22 +116,22 @@ pub fn decide(memory: &mut Memory, message: &str, user_turns: &[&str], earlier_r
     let plan = &mut memory.plan;
     let opening = match intent {
         Intent::Greeting => compose::greeting(&memory.items, plan),
-        Intent::Recall => compose::recall(message, &memory.items, user_turns.split_last().map_or(&[], |(_, before)| before)),
-        Intent::Question => String::from(compose::explain(message)),
-        Intent::OtherLanguage => String::from(compose::ENGLISH_ONLY),
+        Intent::Recall => recall::recall(message, &memory.items, user_turns.split_last().map_or(&[], |(_, before)| before)),
+        Intent::Question => String::from(intent::explain(message)),
+        Intent::OtherLanguage => String::from(intent::ENGLISH_ONLY),
         Intent::Stuck => String::from("No problem, take your time."),
         Intent::Answer => {
             // No project named: the story's telling words are its subject ("the nightly settlement batch").
             let project = compose::subject(&facts);
             let named = project.is_some();
-            let subject = project.or_else(|| compose::story_subject(message));
+            let subject = project.or_else(|| phrases::story_subject(message));
             plan.take_answer(message, &facts, subject, named);
             compose::acknowledgement(message, &facts, &memory.items, turn)
         }
     };
     let domain = Domain::of(&memory.items);
     let (mut part, mut question) = match intent {
-        Intent::OtherLanguage => (plan.asking, String::from(compose::ENGLISH_QUESTION)),
+        Intent::OtherLanguage => (plan.asking, String::from(intent::ENGLISH_QUESTION)),
         Intent::Greeting if memory.items.is_empty() && plan.asked.is_empty() => {
             (Some(StoryPart::Situation), String::from(compose::FIRST_QUESTION))
         }
@@ -155,7 +161,7 @@ pub fn decide(memory: &mut Memory, message: &str, user_turns: &[&str], earlier_r
         // part), then a question not asked in this conversation.
         decision.opening = match intent {
             Intent::Recall => decision.opening.split(", and ").next().map(|first| format!("{}.", first.trim_end_matches('.'))).unwrap_or_default(),
-            _ => compose::keyphrase(message).map_or_else(|| String::from("Thanks."), |k| format!("Noted: {k}.")),
+            _ => phrases::keyphrase(message).map_or_else(|| String::from("Thanks."), |k| format!("Noted: {k}.")),
         };
         if intent != Intent::Recall && !check::flaws(&decision.reply(), user_turns, earlier_replies).is_empty() {
             decision.opening = String::from("Thanks.");

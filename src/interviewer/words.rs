@@ -102,6 +102,15 @@ pub fn capitalise(phrase: &str) -> String {
     }
 }
 
+/// `text` with a leading "Your", "The", "A" or "An" in lower case (names stay as written).
+pub fn lower_first(text: &str) -> String {
+    let mut words = text.splitn(2, ' ');
+    let first = words.next().unwrap_or_default();
+    let rest = words.next().map(|r| format!(" {r}")).unwrap_or_default();
+    // "Your team" → "your team"; names stay as written.
+    if matches!(first, "Your" | "The" | "A" | "An") { format!("{}{rest}", first.to_lowercase()) } else { text.to_owned() }
+}
+
 /// "a" or "an" before `word`.
 pub fn article(word: &str) -> &'static str {
     match word.chars().next().map(|c| c.to_ascii_lowercase()) {

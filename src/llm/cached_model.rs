@@ -166,7 +166,8 @@ impl LayerCache {
             return Ok(());
         }
         let width = positions.next_multiple_of(ROW_CHUNK);
-        let keep = |cached: &Tensor, axis| join_padded(vec![cached.narrow(axis, 0, positions)?], axis, width)?.contiguous();
+        let keep =
+            |cached: &Tensor, axis| join_padded(vec![cached.narrow(axis, 0, positions)?], axis, width)?.contiguous();
         self.keys = self.keys.as_ref().map(|keys| keep(keys, KEYS_AXIS)).transpose()?;
         self.values = self.values.as_ref().map(|values| keep(values, VALUES_AXIS)).transpose()?;
         self.len = positions;
@@ -246,7 +247,12 @@ pub struct CachedModel {
     max_positions: usize,
 }
 
-fn precompute_freqs_cis(head_dim: usize, freq_base: f32, positions: usize, device: &Device) -> Result<(Tensor, Tensor)> {
+fn precompute_freqs_cis(
+    head_dim: usize,
+    freq_base: f32,
+    positions: usize,
+    device: &Device,
+) -> Result<(Tensor, Tensor)> {
     let theta: Vec<_> = (0..head_dim).step_by(2).map(|i| 1f32 / freq_base.powf(i as f32 / head_dim as f32)).collect();
     let theta = Tensor::new(theta.as_slice(), device)?;
     let idx_theta = Tensor::arange(0, positions as u32, device)?
