@@ -326,7 +326,7 @@ impl Interviewer for GuidedInterviewer {
                 let mut writer = "rules";
                 // The local model writes the acknowledgement of an answer;
                 // everything else (recall answers above all) stays the rules'.
-                if offline.is_local() && decision.intent == Intent::Answer {
+                if offline.is_local() && decision.intent == Intent::Answer && !self.settings.local_ack_budget.is_zero() {
                     let (user_turns, earlier) = said_so_far(&request.history);
                     let written = local::acknowledge(
                         offline.as_ref(),
@@ -387,6 +387,19 @@ mod tests {
         assert!(replies[5].contains("Acme Payments"), "{}", replies[5]);
         assert!(memory.items.iter().any(|i| i.kind == ItemKind::Employer && i.text == "Acme Payments"));
         assert_eq!(memory.plan.story, 2, "a told story gives way to the next");
+    }
+
+    #[test]
+    fn a_reply_that_fails_the_checks_is_rewritten() {
+        let message = "I'm a staff nurse and I led the move to electronic handovers on our ward.";
+        let first = decide(&mut Memory { plan: Plan::new(), ..Memory::default() }, message, &[message], &[]);
+        assert!(first.flaws.is_empty(), "{:?}", first.flaws);
+        // The same turn again, after a conversation in which that very reply was already sent.
+        let earlier = first.reply();
+        let again = decide(&mut Memory { plan: Plan::new(), ..Memory::default() }, message, &[message], &[&earlier]);
+        assert!(again.flaws.contains(&check::Flaw::Repeats), "{:?}", again.flaws);
+        assert_ne!(again.reply(), earlier);
+        assert!(check::flaws(&again.reply(), &[message], &[&earlier]).is_empty(), "{}", again.reply());
     }
 
     #[test]
