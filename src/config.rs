@@ -357,6 +357,12 @@ pub struct ModelSettings {
     /// At start, half-finished fetches (`.fetch-*` in `dir`) in which nothing
     /// was written for this many seconds are removed.
     pub stale_fetch_secs: u64,
+    /// Load each local model when it is first needed (a chat reply, a
+    /// recording, a comparison) rather than at start.
+    pub load_on_first_use: bool,
+    /// A loaded local model unused for this many seconds is dropped from
+    /// memory (and loaded again when next needed); 0: kept for ever.
+    pub idle_unload_secs: u64,
     pub chat_workers: usize,
     pub chat_queue: usize,
     pub temperature: f64,
@@ -365,6 +371,11 @@ pub struct ModelSettings {
 }
 
 impl ModelSettings {
+    /// How long a loaded local model may stay unused in memory (`None`: for ever).
+    pub fn idle_unload(&self) -> Option<Duration> {
+        (self.idle_unload_secs > 0).then(|| Duration::from_secs(self.idle_unload_secs))
+    }
+
     /// How the local chat model samples.
     pub fn sampling(&self) -> crate::llm::local::SamplingSettings {
         crate::llm::local::SamplingSettings {
@@ -418,6 +429,15 @@ mod tests {
         let persona = Settings::defaults().unwrap().chat.persona().unwrap();
         assert!(persona.introduction.contains("Career Interviewer"));
         assert!(persona.system_prompt.contains("ONE question"));
+    }
+
+    #[test]
+    fn local_models_load_on_first_use_and_unload_after_ten_idle_minutes_by_default() {
+        let models = Settings::defaults().unwrap().models;
+        assert!(models.load_on_first_use);
+        assert_eq!(models.idle_unload(), Some(Duration::from_secs(600)));
+        let kept = ModelSettings { idle_unload_secs: 0, ..models };
+        assert_eq!(kept.idle_unload(), None, "0 keeps a loaded model for ever");
     }
 
     #[test]

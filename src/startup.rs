@@ -37,7 +37,7 @@ pub struct AppState {
     pub chat_choice: crate::llm::ChatChoice,
     /// Progress of model weight fetches.
     pub model_fetch: crate::models::status::FetchStatus,
-    /// The local speech and embedding engines, once loaded.
+    /// The local speech, embedding and diarization engines (loaded on first use).
     pub local_engines: crate::models::loader::LocalEngines,
     pub chat_config: ChatConfig,
     pub session_deps: SessionDeps,
@@ -68,7 +68,7 @@ impl Application {
         let chat_choice = crate::llm::chat_model(&settings.llm)?;
         let model_fetch = crate::models::status::FetchStatus::default();
         if let crate::llm::ChatChoice::Offline(offline) = &chat_choice {
-            crate::llm::start_local_chat(&settings.models, Arc::clone(offline), model_fetch.clone());
+            crate::llm::start_local_chat(&settings.models, offline, model_fetch.clone());
         }
         let local_engines = crate::models::loader::LocalEngines::start(&settings.models, &model_fetch);
         let chat_model = chat_choice.model();

@@ -98,7 +98,7 @@ pub async fn comparison(state: web::Data<AppState>, auth: AuthUser, id: web::Pat
 /// Embedding similarities when the model is loaded (and answers), else lexical ones.
 async fn similarities(state: &AppState, practised: &[String], asked: &[Asked]) -> Similarities {
     let settings = &state.settings.practice;
-    if let Some(embedder) = state.local_engines.embedder.get() {
+    if let Some(embedder) = state.local_engines.embedder.acquire().await {
         let texts: Vec<String> = practised.iter().cloned().chain(asked.iter().map(|a| a.text.clone())).collect();
         match embedder.embed(texts).await {
             Ok(vectors) => {

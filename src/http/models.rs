@@ -7,11 +7,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::embed::Embedder as _;
 use crate::models::catalog::{self, Kind};
 use crate::models::status::{FetchStatus, Progress, State};
 use crate::startup::AppState;
-use crate::stt::Transcriber as _;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(models);
@@ -21,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EngineState {
-    /// The engine serves (`kind` is `remote` or `local`).
+    /// The engine serves (`kind` is `remote` or `local`; a local model not
+    /// in memory is loaded by the request that needs it).
     Ready,
     /// No local model is configured: the rule-based fallback answers (chat).
     Fallback,
@@ -115,18 +114,13 @@ pub async fn models(state: web::Data<AppState>) -> HttpResponse {
     let local = |name: String| Engine::ready("local", name);
     HttpResponse::Ok().json(Models {
         chat: chat(&state, fetch),
-        transcription: engines
-            .transcriber
-            .get()
-            .map_or_else(|| pending(&models.stt, Kind::Stt, "speech"), |t| local(t.engine())),
-        embeddings: engines
-            .embedder
-            .get()
-            .map_or_else(|| pending(&models.embed, Kind::Embed, "embedding"), |e| local(e.engine())),
+        // Installed models serve: in memory, or loaded by the next request.
+        transcription: engines.transcriber.describe().map_or_else(|| pending(&models.stt, Kind::Stt, "speech"), local),
+        embeddings: engines.embedder.describe().map_or_else(|| pending(&models.embed, Kind::Embed, "embedding"), local),
         diarization: engines
             .diarizer
-            .get()
-            .map_or_else(|| pending(&models.diarize, Kind::Diarize, "diarization"), |d| local(d.engine())),
+            .describe()
+            .map_or_else(|| pending(&models.diarize, Kind::Diarize, "diarization"), local),
         fetch_in_progress: fetch.in_progress(),
     })
 }

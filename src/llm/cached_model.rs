@@ -22,14 +22,21 @@
 //!   not for the Q6K matrices of the Qwen2.5 file, whose single-row kernel
 //!   differs). With candle's attention a follow-up's greedy reply changed
 //!   with the cache even for Q8_0;
+//! - the token embeddings stay quantized, as the file has them: a forward
+//!   dequantizes only the rows of its tokens (candle-core's
+//!   `QTensor::embedding`, llama.cpp's `get_rows`). Candle's versions
+//!   dequantize the whole table to f32 at load: 519 MiB for Qwen2.5-0.5B's
+//!   151,936 × 896 table, next to the 138 MiB it takes as Q8_0. The same
+//!   numbers come out (a row's blocks dequantize alone as in the whole);
 //! - trimmed to what runs here: GGUF on the CPU only (no GGML files,
 //!   mixture-of-experts or Metal attention, no tracing spans), and the causal
 //!   mask is built per call instead of kept in a map that grew with every
 //!   new prompt length.
 
+use std::sync::Arc;
+
 use candle_core::quantized::{QMatMul, QTensor, gguf_file};
 use candle_core::{DType, Device, IndexOp as _, Module as _, Result, Tensor};
-use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
 use candle_transformers::utils::repeat_kv;
 
@@ -236,10 +243,13 @@ impl LayerWeights {
     }
 }
 
-/// A loaded model and its KV cache (one sequence).
+/// A loaded model and its KV cache (one sequence). A clone shares the
+/// weights (candle's tensors are reference-counted and never written) and
+/// copies the cache.
 #[derive(Debug, Clone)]
 pub struct CachedModel {
-    tok_embeddings: Embedding,
+    /// `[vocab, hidden]`, quantized; rows are dequantized as they are looked up.
+    tok_embeddings: Arc<QTensor>,
     layers: Vec<LayerWeights>,
     norm: RmsNorm,
     output: QMatMul,
@@ -353,20 +363,19 @@ impl CachedModel {
         let rope_freq_base = gguf.value("rope.freq_base").and_then(gguf_file::Value::to_f32).unwrap_or(10000f32);
         let (cos, sin) = precompute_freqs_cis(rope_dim, rope_freq_base, max_positions, device)?;
 
-        let tok_embeddings_q = gguf.tensor("token_embd.weight")?;
-        let tok_embeddings = tok_embeddings_q.dequantize(device)?;
+        let tok_embeddings = Arc::new(gguf.tensor("token_embd.weight")?);
         let norm = RmsNorm::from_qtensor(gguf.tensor("output_norm.weight")?, rms_norm_eps)?;
-        // Tied embeddings when the file has no output matrix.
+        // Tied embeddings (one table, not two) when the file has no output matrix.
         let output = match gguf.tensor("output.weight") {
-            Ok(tensor) => tensor,
-            Err(_) => tok_embeddings_q,
+            Ok(tensor) => QMatMul::from_qtensor(tensor)?,
+            Err(_) => QMatMul::from_arc(Arc::clone(&tok_embeddings))?,
         };
         let layers = (0..block_count).map(|index| gguf.layer(index, rms_norm_eps)).collect::<Result<Vec<_>>>()?;
         Ok(Self {
-            tok_embeddings: Embedding::new(tok_embeddings, embedding_length),
+            tok_embeddings,
             layers,
             norm,
-            output: QMatMul::from_qtensor(output)?,
+            output,
             attention: Attention {
                 n_head: head_count,
                 n_kv_head: head_count_kv,
@@ -416,7 +425,7 @@ impl CachedModel {
         // up to itself, never to the padding.
         let width = (position + seq_len).next_multiple_of(ROW_CHUNK);
         let mask = causal_mask(seq_len, position, width, x.device())?;
-        let mut layer_in = self.tok_embeddings.forward(x)?;
+        let mut layer_in = self.tok_embeddings.embedding(x)?;
         for layer in &mut self.layers {
             let x = layer_in;
             let residual = &x;

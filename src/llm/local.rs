@@ -2,12 +2,14 @@
 //! the test fixture) run by candle on the CPU, behind the actors' `ChatModel`
 //! port.
 //!
-//! Generation runs on dedicated threads (`models.chat_workers`), never on
-//! actix's arbiters, so sockets and HTTP stay responsive while a model
-//! generates. Each reply streams piece by piece through a channel; when
-//! nobody reads any more (the conversation went away), the worker stops
-//! generating. The prompt follows ChatML, the template both models' GGUF
-//! files carry.
+//! Generation runs on dedicated threads (`models.chat_workers`, sharing one
+//! copy of the weights), never on actix's arbiters, so sockets and HTTP stay
+//! responsive while a model generates. Each reply streams piece by piece
+//! through a channel; when nobody reads any more (the conversation went
+//! away), the worker stops generating. The prompt follows ChatML, the
+//! template both models' GGUF files carry. Without an endpoint the model is
+//! loaded by the first request that needs it and dropped after
+//! `models.idle_unload_secs` unused ([`OfflineChat`]).
 //!
 //! ## The KV cache between turns
 //!
@@ -40,7 +42,7 @@
 use std::cmp::Reverse;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actors::chat_ports::{ChatModel, ModelError, ReplyStream, Turn, TurnRole};
@@ -50,10 +52,12 @@ use candle_core::quantized::gguf_file;
 use candle_core::quantized::tokenizer::TokenizerFromGguf as _;
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
+use futures_util::StreamExt as _;
 use tokenizers::Tokenizer;
 
 use super::cached_model::CachedModel;
 use super::fallback::RuleBasedInterviewer;
+use crate::models::resident::Resident;
 
 /// How replies are sampled.
 #[derive(Debug, Clone, Copy)]
@@ -105,7 +109,10 @@ struct Engine {
 
 impl Engine {
     fn load(path: &Path) -> anyhow::Result<Self> {
-        let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        // Buffered: the metadata is read value by value (Qwen2.5's vocabulary
+        // and merges are 300,000 strings); tensors are read whole either way.
+        let mut file = std::io::BufReader::with_capacity(1 << 20, file);
         let content = gguf_file::Content::read(&mut file).context("not a GGUF file")?;
         let text = |key: &str| content.metadata.get(key).and_then(|v| v.to_string().ok()).cloned();
         let mut tokenizer = Tokenizer::from_gguf(&content).context("cannot build the tokenizer")?;
@@ -122,6 +129,14 @@ impl Engine {
         anyhow::ensure!(!stops.is_empty(), "the model has no ChatML end token");
         let model = CachedModel::from_gguf(&content, &mut file, &Device::Cpu).context("cannot load the model")?;
         Ok(Self { model, cached: Vec::new(), tokenizer: Arc::new(tokenizer), stops })
+    }
+
+    /// Another engine on the same weights (shared, not copied) with an empty
+    /// KV cache of its own: one per worker.
+    fn fork(&self) -> Self {
+        let mut model = self.model.clone();
+        model.clear_kv_cache();
+        Self { model, cached: Vec::new(), tokenizer: Arc::clone(&self.tokenizer), stops: self.stops.clone() }
     }
 
     fn encode(&self, prompt: &str) -> anyhow::Result<Vec<u32>> {
@@ -371,8 +386,10 @@ pub struct LocalChat {
 }
 
 impl LocalChat {
-    /// Loads the model (seconds: the weights are read and the embeddings
-    /// expanded) and starts its workers.
+    /// Loads the model (1.7 s for Qwen2.5-0.5B here: the weights are read
+    /// once, whatever the number of workers) and starts its workers. Dropping it stops them:
+    /// each finishes its reply, drops its KV cache and the last one the
+    /// weights, and gives the freed memory back to the system.
     pub fn load(
         path: &Path,
         name: &str,
@@ -384,21 +401,24 @@ impl LocalChat {
         let capacity = count + queue.max(1);
         let states = Arc::new(Mutex::new((0..count).map(|_| WorkerState::default()).collect::<Vec<_>>()));
         let mut queues = Vec::with_capacity(count);
-        let mut tokenizer = None;
-        // Each worker holds its own copy of the weights (and KV cache).
+        let loaded = Engine::load(path)?;
+        let tokenizer = Arc::clone(&loaded.tokenizer);
+        // The workers share the weights; each has its own KV cache.
         for index in 0..count {
-            let mut engine = Engine::load(path)?;
-            tokenizer.get_or_insert_with(|| Arc::clone(&engine.tokenizer));
+            let mut engine = loaded.fork();
             // `capacity` slots: the in-flight bound is kept by `dispatch`.
             let (jobs, waiting) = std::sync::mpsc::sync_channel::<Job>(capacity);
             let states = Arc::clone(&states);
             std::thread::Builder::new()
                 .name(format!("debrief-llm-{index}"))
-                .spawn(move || work(&mut engine, &waiting, index, &states, sampling))
+                .spawn(move || {
+                    work(&mut engine, &waiting, index, &states, sampling);
+                    drop(engine);
+                    crate::models::resident::release_free_memory();
+                })
                 .context("cannot start a model worker")?;
             queues.push(jobs);
         }
-        let tokenizer = tokenizer.context("no model worker")?;
         Ok(Self { name: format!("{name} (local, candle)"), tokenizer, queues, workers: states, capacity })
     }
 
@@ -442,6 +462,9 @@ fn work(
             worker.cached.clone_from(&engine.cached);
             worker.load = worker.load.saturating_sub(1);
         }
+        // A reply's activations and the cut-off end of its KV cache are free
+        // now; glibc would keep them in this thread's arena (a few ms).
+        crate::models::resident::release_free_memory();
     }
 }
 
@@ -453,6 +476,7 @@ fn next_job(engine: &mut Engine, jobs: &Receiver<Job>, index: usize, workers: &M
         Err(RecvTimeoutError::Disconnected) => None,
         Err(RecvTimeoutError::Timeout) => {
             engine.forget();
+            crate::models::resident::release_free_memory();
             if let Some(worker) = lock(workers).get_mut(index) {
                 worker.cached.clear();
             }
@@ -510,46 +534,64 @@ impl ChatModel for LocalChat {
     }
 }
 
-/// The chat without an endpoint: the local model once it is loaded, the
-/// labelled rule-based interviewer until then.
+/// The chat without an endpoint: the local model once its weights are
+/// installed (loaded by the first request that needs it, dropped again after
+/// `models.idle_unload_secs` unused), the labelled rule-based interviewer
+/// until then.
+///
+/// The request that finds the model out of memory starts its load and waits
+/// for it (1.7 s for Qwen2.5-0.5B, release build, 2 cores); its caller bounds
+/// the wait. The interviewer's is `chat.local_ack_budget_ms`: when the
+/// load and the reply do not fit in it, the rules answer that message and the
+/// model, loaded meanwhile, writes the next.
 #[derive(Default)]
 pub struct OfflineChat {
-    local: OnceLock<LocalChat>,
+    local: Resident<LocalChat>,
     fallback: RuleBasedInterviewer,
 }
 
 impl OfflineChat {
-    /// Switches to `local` (once).
-    pub fn install(&self, local: LocalChat) {
-        tracing::info!(model = %local.describe(), "the local chat model is ready");
-        let _ = self.local.set(local);
+    /// The local model's engine, for the loader to install the model in.
+    pub fn engine(&self) -> &Resident<LocalChat> {
+        &self.local
     }
 
+    /// Whether the local model answers (installed: in memory, or loaded by
+    /// the next request); otherwise the rule-based interviewer does.
     pub fn is_local(&self) -> bool {
-        self.local.get().is_some()
+        self.local.is_available()
     }
 }
 
 #[async_trait]
 impl ChatModel for OfflineChat {
     fn describe(&self) -> String {
-        match self.local.get() {
-            Some(local) => local.describe(),
+        match self.local.spec().filter(|_| self.local.is_available()) {
+            Some(spec) => format!("{} (local, candle)", spec.name),
             None => self.fallback.describe(),
         }
     }
 
     async fn stream(&self, context: Vec<Turn>, max_tokens: u32) -> Result<ReplyStream, ModelError> {
-        match self.local.get() {
-            Some(local) => local.stream(context, max_tokens).await,
-            None => self.fallback.stream(context, max_tokens).await,
+        if !self.local.is_available() {
+            return self.fallback.stream(context, max_tokens).await;
         }
+        let Some(local) = self.local.acquire().await else {
+            return Err(ModelError::Unavailable(String::from("the local model could not be loaded")));
+        };
+        let pieces = local.stream(context, max_tokens).await?;
+        // The stream holds the model: a reply in progress keeps it in use.
+        Ok(Box::pin(pieces.map(move |piece| {
+            let _in_use = &local;
+            piece
+        })))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+    use std::sync::OnceLock;
 
     use super::*;
     use crate::models::{catalog, fetch, status::FetchStatus};
@@ -644,6 +686,79 @@ mod tests {
 
         assert_eq!(second, PromptUsage { reused: first.processed - 1, processed: 1 });
         assert_eq!(first_reply, second_reply);
+    }
+
+    /// The offline chat with the fixture installed but not loaded, as the
+    /// loader leaves it at start; unloaded after `idle` unused.
+    fn offline_chat(idle: Duration) -> OfflineChat {
+        let chat = OfflineChat::default();
+        let spec = catalog::find("smollm2-135m").unwrap();
+        let path = fixture();
+        let load = Box::new(move || LocalChat::load(&path, spec.name, 1, 2, GREEDY));
+        chat.engine().install(spec, load, Some(idle), FetchStatus::default());
+        chat
+    }
+
+    #[tokio::test]
+    async fn the_local_model_is_loaded_by_the_first_request_not_at_start() {
+        let chat = offline_chat(Duration::from_secs(600));
+        assert!(chat.is_local(), "installed: the local model answers");
+        assert!(chat.describe().contains("SmolLM2"), "{}", chat.describe());
+        assert!(!chat.engine().is_loaded(), "no weights in memory before the first request");
+
+        let reply = crate::llm::reply_text(&chat, opening(), 8).await.unwrap();
+
+        assert!(!reply.trim().is_empty());
+        assert!(chat.engine().is_loaded());
+        assert_eq!(chat.engine().loads(), 1);
+        crate::llm::reply_text(&chat, opening(), 4).await.unwrap();
+        assert_eq!(chat.engine().loads(), 1, "loaded once");
+    }
+
+    #[tokio::test]
+    async fn a_model_unused_for_the_idle_period_is_unloaded_and_the_next_request_loads_it_again() {
+        let idle = Duration::from_secs(600);
+        let chat = offline_chat(idle);
+        let first = crate::llm::reply_text(&chat, opening(), 8).await.unwrap();
+        let replied = Instant::now();
+
+        assert!(!chat.engine().unload_if_idle(replied + idle / 2));
+        assert!(chat.engine().unload_if_idle(replied + idle));
+
+        assert!(!chat.engine().is_loaded());
+        assert!(chat.is_local(), "still the local model's to answer");
+        let again = crate::llm::reply_text(&chat, opening(), 8).await.unwrap();
+        assert_eq!(chat.engine().loads(), 2);
+        assert_eq!(again, first, "greedy: the reloaded model answers as before");
+    }
+
+    #[tokio::test]
+    async fn a_reply_in_progress_keeps_the_model_in_memory() {
+        let idle = Duration::from_secs(600);
+        let chat = offline_chat(idle);
+        let mut reply = chat.stream(opening(), 8).await.unwrap();
+
+        assert!(!chat.engine().unload_if_idle(Instant::now() + idle * 2), "the stream holds the model");
+        while let Some(piece) = reply.next().await {
+            piece.unwrap();
+        }
+        drop(reply);
+        assert!(chat.engine().unload_if_idle(Instant::now() + idle * 3));
+    }
+
+    #[tokio::test]
+    async fn with_a_tiny_idle_period_the_watcher_unloads_the_model_by_itself() {
+        let chat = offline_chat(Duration::from_millis(100));
+        crate::llm::reply_text(&chat, opening(), 4).await.unwrap();
+
+        // The loader thread steps every 50 ms here; no clock to drive.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while chat.engine().is_loaded() {
+            assert!(Instant::now() < deadline, "still loaded");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        crate::llm::reply_text(&chat, opening(), 4).await.unwrap();
+        assert_eq!(chat.engine().loads(), 2);
     }
 
     #[test]

@@ -14,8 +14,8 @@ use actors::chat_ports::ChatModel;
 use crate::config::LlmSettings;
 
 /// The chat model the configuration asks for: the endpoint when one is
-/// configured, else the offline chat (its local model is loaded, or first
-/// fetched, in the background by [`start_local_chat`]).
+/// configured, else the offline chat (its local model is checked, or first
+/// fetched, in the background by [`start_local_chat`], and loaded on first use).
 #[derive(Clone)]
 pub enum ChatChoice {
     Remote(Arc<dyn ChatModel>),
@@ -84,19 +84,20 @@ pub fn chat_model(settings: &LlmSettings) -> anyhow::Result<ChatChoice> {
     Ok(ChatChoice::Remote(Arc::new(openai::OpenAiChat::new(settings)?)))
 }
 
-/// Loads the configured local chat model into `offline` on a background
-/// thread, fetching its weights first when they are missing and
-/// `models.fetch_on_start` allows it. Until then the rule-based interviewer answers.
+/// Makes the configured local chat model available to `offline` from a
+/// background thread, fetching its weights first when they are missing and
+/// `models.fetch_on_start` allows it; the first request that needs the model
+/// loads it (or start-up does, with `models.load_on_first_use` off). Until
+/// the weights are installed the rule-based interviewer answers.
 pub fn start_local_chat(
     settings: &crate::config::ModelSettings,
-    offline: Arc<local::OfflineChat>,
+    offline: &local::OfflineChat,
     status: crate::models::status::FetchStatus,
 ) {
     use crate::models::{catalog::Kind, loader};
     let (workers, queue, sampling) = (settings.chat_workers, settings.chat_queue, settings.sampling());
-    loader::load_in_background(settings, "models.chat", &settings.chat, Kind::Chat, status, move |dir, spec| {
+    loader::install_in_background(settings, "models.chat", &settings.chat, Kind::Chat, status, offline.engine(), move |dir, spec| {
         let file = spec.files.first().map(|f| dir.join(f.name)).unwrap_or_default();
-        offline.install(local::LocalChat::load(&file, spec.name, workers, queue, sampling)?);
-        Ok(())
+        local::LocalChat::load(&file, spec.name, workers, queue, sampling)
     });
 }

@@ -1,30 +1,35 @@
-//! Loading the configured offline models in the background at start-up:
-//! each on its own thread, fetching its weights first when they are missing
-//! and `models.fetch_on_start` allows it, then handing the loaded engine to
-//! whoever waits for it. Until then the features say "not ready" (the chat
-//! answers with its labelled rule-based interviewer). Each step is recorded
-//! in the shared [`FetchStatus`] (checking, fetching, loading, loaded,
-//! missing, failed) for `GET /api/v1/models`. Before the first loader
-//! starts, the work folders of fetches killed halfway are removed.
+//! Making the configured offline models available in the background at
+//! start-up: each on its own thread, fetching its weights first when they
+//! are missing and `models.fetch_on_start` allows it, verifying them, then
+//! installing the model in its engine's [`Resident`], which loads it on first
+//! use (or at once, with `models.load_on_first_use` off) and drops it again
+//! after `models.idle_unload_secs` unused. Until a model is installed the
+//! features say "not ready" (the chat answers with its labelled rule-based
+//! interviewer). Each step is recorded in the shared [`FetchStatus`]
+//! (checking, fetching, installed, loading, loaded, missing, failed) for `GET
+//! /api/v1/models`. Before the first loader starts, the work folders of
+//! fetches killed halfway are removed.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::catalog::{self, Kind, ModelSpec};
 use super::fetch;
+use super::resident::Resident;
 use super::status::FetchStatus;
 use crate::config::ModelSettings;
 
-/// Fetches (if allowed) and loads the model configured under `key`
-/// (`models.chat`…) on a background thread; `ready` gets the model's folder.
-pub fn load_in_background(
+/// Fetches (if allowed) and verifies the model configured under `key`
+/// (`models.chat`…) on a background thread, then installs it in `engine`,
+/// which loads it with `load` (given the model's folder) when first used.
+pub fn install_in_background<T: Send + Sync + 'static>(
     settings: &ModelSettings,
     key: &'static str,
     id: &str,
     kind: Kind,
     status: FetchStatus,
-    ready: impl FnOnce(&Path, &'static ModelSpec) -> anyhow::Result<()> + Send + 'static,
+    engine: &Resident<T>,
+    load: impl Fn(&Path, &'static ModelSpec) -> anyhow::Result<T> + Send + Sync + 'static,
 ) {
     remove_stale_fetches(settings, &status);
     let id = id.trim();
@@ -39,43 +44,43 @@ pub fn load_in_background(
     status.checking(spec.id);
     let settings = settings.clone();
     let thread_status = status.clone();
+    let engine = engine.clone();
     let spawned = std::thread::Builder::new()
-        .name(format!("debrief-load-{}", kind.as_str()))
-        .spawn(move || fetch_and_load(&settings, spec, &thread_status, ready));
+        .name(format!("debrief-fetch-{}", kind.as_str()))
+        .spawn(move || {
+            if fetch_and_verify(&settings, spec, &thread_status) {
+                let dir = fetch::model_dir(&settings.dir, spec);
+                let load = Box::new(move || load(&dir, spec));
+                engine.install(spec, load, settings.idle_unload(), thread_status);
+                tracing::info!(model = spec.id, on_first_use = settings.load_on_first_use, "local model available");
+                if !settings.load_on_first_use {
+                    engine.load_now();
+                }
+            }
+        });
     if let Err(error) = spawned {
         tracing::warn!(%error, "cannot start the model loader");
         status.failed(spec.id, format!("cannot start the model loader: {error}"));
     }
 }
 
-/// The loader thread's work: check, fetch if missing and allowed, load.
-fn fetch_and_load(
-    settings: &ModelSettings,
-    spec: &'static ModelSpec,
-    status: &FetchStatus,
-    ready: impl FnOnce(&Path, &'static ModelSpec) -> anyhow::Result<()>,
-) {
-    if !fetch::is_present(&settings.dir, spec) {
-        if !settings.fetch_on_start {
-            tracing::info!(model = spec.id, "local model weights missing (run `debrief models fetch`)");
-            status.missing(spec.id);
-            return;
-        }
-        // `ensure` records the fetch's progress and failure itself.
-        if let Err(error) = fetch::ensure(&settings.dir, &settings.python, spec, status) {
-            tracing::warn!(model = spec.id, error = %error, "cannot fetch the local model");
-            return;
-        }
+/// The loader thread's work: check, fetch if missing and allowed; whether
+/// the weights are there and intact.
+fn fetch_and_verify(settings: &ModelSettings, spec: &'static ModelSpec, status: &FetchStatus) -> bool {
+    if fetch::is_present(&settings.dir, spec) {
+        return true;
     }
-    status.loading(spec.id);
-    match ready(&fetch::model_dir(&settings.dir, spec), spec) {
-        Ok(()) => {
-            tracing::info!(model = spec.id, "local model ready");
-            status.loaded(spec.id);
-        }
+    if !settings.fetch_on_start {
+        tracing::info!(model = spec.id, "local model weights missing (run `debrief models fetch`)");
+        status.missing(spec.id);
+        return false;
+    }
+    // `ensure` records the fetch's progress and failure itself.
+    match fetch::ensure(&settings.dir, &settings.python, spec, status) {
+        Ok(_) => true,
         Err(error) => {
-            tracing::warn!(model = spec.id, error = format!("{error:#}"), "cannot load the local model");
-            status.failed(spec.id, format!("{error:#}"));
+            tracing::warn!(model = spec.id, error = %error, "cannot fetch the local model");
+            false
         }
     }
 }
@@ -104,38 +109,34 @@ fn remove_stale_fetches(settings: &ModelSettings, status: &FetchStatus) {
     }
 }
 
-/// The local speech, embedding and diarization engines, filled in when they are loaded.
+/// The local speech, embedding and diarization engines, each loaded on
+/// first use once its weights are installed.
 #[derive(Default, Clone)]
 pub struct LocalEngines {
-    pub transcriber: Arc<OnceLock<Arc<crate::stt::LocalTranscriber>>>,
-    pub embedder: Arc<OnceLock<Arc<crate::embed::LocalEmbedding>>>,
-    pub diarizer: Arc<OnceLock<Arc<crate::speakers::local::LocalDiarizer>>>,
+    pub transcriber: Resident<crate::stt::LocalTranscriber>,
+    pub embedder: Resident<crate::embed::LocalEmbedding>,
+    pub diarizer: Resident<crate::speakers::local::LocalDiarizer>,
     /// The fetches under way (a job waits for models still being fetched).
     pub fetch: FetchStatus,
 }
 
 impl LocalEngines {
-    /// Starts loading the configured speech, embedding and diarization models.
+    /// Starts checking (and fetching) the configured speech, embedding and
+    /// diarization models; each is loaded when first needed.
     pub fn start(settings: &ModelSettings, status: &FetchStatus) -> Self {
         let engines = Self { fetch: status.clone(), ..Self::default() };
-        let slot = Arc::clone(&engines.transcriber);
-        load_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), move |dir, spec| {
+        install_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), &engines.transcriber, |dir, spec| {
             let whisper = crate::stt::LocalWhisper::load(dir, spec.name)?;
             let options = crate::stt::Options { initial_prompt: spec.initial_prompt.map(str::to_owned), word_timestamps: true };
-            slot.set(Arc::new(crate::stt::LocalTranscriber::new(whisper, options))).ok();
-            Ok(())
+            Ok(crate::stt::LocalTranscriber::new(whisper, options))
         });
-        let slot = Arc::clone(&engines.embedder);
-        load_in_background(settings, "models.embed", &settings.embed, Kind::Embed, status.clone(), move |dir, spec| {
+        install_in_background(settings, "models.embed", &settings.embed, Kind::Embed, status.clone(), &engines.embedder, |dir, spec| {
             let embedder = crate::embed::LocalEmbedder::load(dir, spec.name)?;
-            slot.set(Arc::new(crate::embed::LocalEmbedding(Arc::new(embedder)))).ok();
-            Ok(())
+            Ok(crate::embed::LocalEmbedding(std::sync::Arc::new(embedder)))
         });
-        let slot = Arc::clone(&engines.diarizer);
         let max_speakers = settings.max_speakers.max(1);
-        load_in_background(settings, "models.diarize", &settings.diarize, Kind::Diarize, status.clone(), move |dir, spec| {
-            slot.set(Arc::new(crate::speakers::local::LocalDiarizer::load(dir, spec.name, max_speakers)?)).ok();
-            Ok(())
+        install_in_background(settings, "models.diarize", &settings.diarize, Kind::Diarize, status.clone(), &engines.diarizer, move |dir, spec| {
+            crate::speakers::local::LocalDiarizer::load(dir, spec.name, max_speakers)
         });
         engines
     }

@@ -1,7 +1,7 @@
 //! What the model fetcher and loader are doing, shared between their
 //! threads, the log and `GET /api/v1/models`: for each model, whether its
 //! weights are being checked, fetched (with the bytes downloaded so far),
-//! loaded, or are ready, missing or failed.
+//! loaded, or are installed (not in memory), loaded, missing or failed.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +35,9 @@ pub enum State {
     Checking,
     /// Its weights are being fetched.
     Fetching(Progress),
-    /// Fetched and verified (the loader goes on to load it).
+    /// Fetched (or found) and verified, not in memory: its engine loads it
+    /// at start or on first use (`models.load_on_first_use`), and returns
+    /// here when it is unloaded after `models.idle_unload_secs` unused.
     Done,
     /// Its weights are being loaded into memory.
     Loading,
@@ -119,6 +121,11 @@ impl FetchStatus {
     /// The weights are absent and will not be fetched.
     pub fn missing(&self, id: &str) {
         self.set(id, State::Missing);
+    }
+
+    /// The weights are verified and may be loaded; not in memory.
+    pub fn installed(&self, id: &str) {
+        self.set(id, State::Done);
     }
 
     /// The weights are being loaded.

@@ -51,15 +51,16 @@ pub enum SpeechEngine {
 }
 
 impl SpeechEngine {
-    fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
+    /// The engine; the local model is loaded first when it is not in memory.
+    async fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
         match self {
             Self::Remote(remote) => Ok(Arc::clone(remote) as Arc<dyn Transcriber>),
-            Self::Local { engines, model } => match engines.transcriber.get() {
-                Some(local) => Ok(Arc::clone(local) as Arc<dyn Transcriber>),
+            Self::Local { engines, model } => match engines.transcriber.acquire().await {
+                Some(local) => Ok(local as Arc<dyn Transcriber>),
                 None if model.is_empty() => Err(JobFailure::permanent(
                     "no speech-to-text engine is configured on this server (transcription.base_url or models.stt)",
                 )),
-                None => Err(JobFailure::transient("the speech model is still loading; processing will resume shortly")),
+                None => Err(JobFailure::transient("the speech model is not available yet; processing will resume shortly")),
             },
         }
     }
@@ -99,11 +100,12 @@ impl Pipeline {
         Self { store, files, events, hub, notifier, speech, judge, local, settings, measured_rtf: AtomicU64::new(rtf.to_bits()) }
     }
 
-    /// The diarization engine: the loaded local models; a wait while they are
-    /// still being fetched; else why there is none (the recording is then one voice).
-    fn diarizer(&self) -> Result<Result<Arc<dyn crate::speakers::Diarize>, String>, JobFailure> {
-        if let Some(diarizer) = self.local.diarizer.get() {
-            return Ok(Ok(Arc::clone(diarizer) as Arc<dyn crate::speakers::Diarize>));
+    /// The diarization engine: the local models (loaded first when they are
+    /// not in memory); a wait while they are still being fetched; else why
+    /// there is none (the recording is then one voice).
+    async fn diarizer(&self) -> Result<Result<Arc<dyn crate::speakers::Diarize>, String>, JobFailure> {
+        if let Some(diarizer) = self.local.diarizer.acquire().await {
+            return Ok(Ok(diarizer as Arc<dyn crate::speakers::Diarize>));
         }
         let configured = self.settings.models.diarize.trim();
         if configured.is_empty() {
@@ -216,7 +218,7 @@ impl Pipeline {
         if let Some(transcript) = self.store.transcript(&job.owner, &job.interview_id).await.map_err(transient)? {
             return Ok(transcript);
         }
-        let transcriber = self.speech.get()?;
+        let transcriber = self.speech.get().await?;
         self.enter(job, Stage::Transcribing, self.eta(Some(duration_secs), 0.0), None).await?;
         let path = self.files.local_path(audio_key).await.map_err(transient)?;
         let pcm = crate::audio::WavPcm::open(&path)
@@ -265,7 +267,7 @@ impl Pipeline {
             None => None,
         };
         let audio = self.files.local_path(audio_key).await.map_err(transient)?;
-        let diarizer = self.diarizer()?;
+        let diarizer = self.diarizer().await?;
         let (sender, receiver) = tokio::sync::watch::channel(0.0f64);
         let work = tokio::task::spawn_blocking(move || {
             let diarizer = diarizer.as_deref().map_err(String::as_str);
