@@ -275,6 +275,12 @@ pub struct PracticeSettings {
     pub model_timeout_secs: u64,
     /// Longest coaching reply from the model, in tokens.
     pub coaching_max_tokens: u32,
+    /// Offline: how long the local chat model may take to write questions or
+    /// the session summary, or a coaching reply's first words, before the
+    /// rules answer; 0 leaves practice to the rules.
+    pub local_model_secs: u64,
+    /// Offline: longest coaching reply or summary from the local model, in tokens.
+    pub local_max_tokens: u32,
     /// Cosine similarity of embeddings from which an asked question is a practised one.
     pub match_threshold: f64,
     /// The same for the content-word overlap used while no embedding model is loaded.

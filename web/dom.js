@@ -28,3 +28,30 @@ export function describeError(error) {
   const text = error?.message ? error.message[0].toUpperCase() + error.message.slice(1) : "Something went wrong";
   return /[.!?)]$/.test(text) ? text : `${text}.`;
 }
+
+/**
+ * Makes `list`'s children the elements of `items`, in order, touching only
+ * what changed: `elements` maps a key to its element (kept between calls),
+ * `create(item)` makes a missing one and `update(element, item)` refreshes it.
+ * Elements whose key is gone are removed.
+ */
+export function reconcileList(list, elements, items, keyOf, create, update) {
+  const keep = new Set();
+  let previous = null;
+  for (const item of items) {
+    const key = keyOf(item);
+    let node = elements.get(key);
+    if (!node) {
+      node = create(item);
+      elements.set(key, node);
+    }
+    update(node, item);
+    const expected = previous ? previous.nextSibling : list.firstChild;
+    if (expected !== node) list.insertBefore(node, expected);
+    previous = node;
+    keep.add(key);
+  }
+  for (const [key, node] of elements) {
+    if (!keep.has(key)) { node.remove(); elements.delete(key); }
+  }
+}

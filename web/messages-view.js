@@ -6,7 +6,7 @@
 // own bubble and nothing else. User text is set with textContent; the
 // interviewer's replies are a small safe Markdown subset (markdown.js: DOM
 // nodes, never innerHTML).
-import { $ } from "./dom.js";
+import { $, reconcileList } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { contiguous, state } from "./chat-state.js";
 
@@ -160,23 +160,7 @@ function showBubbleText(bubble, role, text) {
 export function render({ scroll = false } = {}) {
   const list = $("messages");
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-  const items = currentItems();
-  const keep = new Set();
-  let previous = null;
-  for (const item of items) {
-    let li = elements.get(item.key);
-    if (!li) {
-      li = createMessageElement(item.key, item.role);
-      elements.set(item.key, li);
-    }
-    updateMessageElement(li, item);
-    const expected = previous ? previous.nextSibling : list.firstChild;
-    if (expected !== li) list.insertBefore(li, expected);
-    previous = li;
-    keep.add(item.key);
-  }
-  for (const [key, li] of elements) {
-    if (!keep.has(key)) { li.remove(); elements.delete(key); }
-  }
+  reconcileList(list, elements, currentItems(), (item) => item.key,
+    (item) => createMessageElement(item.key, item.role), updateMessageElement);
   if (scroll || nearBottom) list.scrollTop = list.scrollHeight;
 }

@@ -11,7 +11,7 @@
 // acknowledged when no push is fresh. All user text is rendered with textContent.
 import { ApiError, connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
-import { $, describeError, element, setText, showError } from "./dom.js";
+import { $, describeError, element, reconcileList, setText, showError } from "./dom.js";
 
 const RESUME_PREFIX = "debrief.uploads.";
 const CHUNK_KEY = "debrief.upload.chunk_bytes";
@@ -874,24 +874,8 @@ function renderRecordingProgress() {
 }
 
 function renderRecordings() {
-  const list = $("recordings");
-  let previous = null;
-  const keep = new Set();
-  for (const recording of state.recordings) {
-    let li = recordingElements.get(recording.id);
-    if (!li) {
-      li = createRecordingElement(recording.id);
-      recordingElements.set(recording.id, li);
-    }
-    updateRecordingElement(li, recording);
-    const expected = previous ? previous.nextSibling : list.firstChild;
-    if (expected !== li) list.insertBefore(li, expected);
-    previous = li;
-    keep.add(recording.id);
-  }
-  for (const [id, li] of recordingElements) {
-    if (!keep.has(id)) { li.remove(); recordingElements.delete(id); }
-  }
+  reconcileList($("recordings"), recordingElements, state.recordings, (recording) => recording.id,
+    (recording) => createRecordingElement(recording.id), updateRecordingElement);
   $("recordings-empty").hidden = state.recordings.length > 0;
   $("more-recordings").hidden = !state.nextCursor;
   renderRecordingProgress();

@@ -25,10 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[get("/api/v1/career")]
 pub async fn get_record(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let items = state.store.career_items(&auth.user_id, state.settings.chat.max_record_items).await?;
-    let plan = match state.store.career_plan(&auth.user_id).await? {
-        Some(body) => serde_json::from_str::<Plan>(&body).unwrap_or_else(|_| Plan::new()),
-        None => Plan::new(),
-    };
+    let plan = Plan::from_stored(state.store.career_plan(&auth.user_id).await?.as_deref());
     Ok(HttpResponse::Ok().json(CareerRecord { items, plan: plan.view() }))
 }
 

@@ -2,15 +2,16 @@
 //! would), the request answers 202 with a `stream_id`, and the feedback
 //! streams to every socket of the user as `practice.feedback.delta` pieces,
 //! then `practice.feedback.done` with the structured feedback (stored with
-//! the answer). With a configured model its words are the feedback's detail,
-//! streamed as they come; offline the rules' feedback is streamed word by word.
+//! the answer). With a model to write it (the endpoint, or offline the local
+//! model when its first words come within `practice.local_model_secs`) its
+//! words are the feedback's detail, streamed as they come; otherwise the
+//! rules' feedback is streamed word by word.
 
 use std::sync::Arc;
 
 use actix::Addr;
 use actix_web::{HttpResponse, post, web};
 use actors::Hub;
-use actors::chat_ports::ChatModel;
 use actors::hub::Broadcast;
 use futures_util::StreamExt as _;
 use protocol::error::{ErrorBody, ErrorDetail};
@@ -20,6 +21,7 @@ use protocol::ws::ServerFrame;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::http::practice::store_answers;
+use crate::practice::writer::{Writer, writer};
 use crate::practice::{coach, input};
 use crate::startup::AppState;
 use crate::store::Store;
@@ -73,11 +75,7 @@ pub async fn coach_answer(
         store: state.store.clone(),
     };
     let accepted = CoachAccepted { practice_id: id, question_id, stream_id: stream.stream_id.clone() };
-    let model = match &state.chat_choice {
-        crate::llm::ChatChoice::Remote(model) => Some((Arc::clone(model), state.settings.practice.coaching_max_tokens)),
-        crate::llm::ChatChoice::Offline(_) => None,
-    };
-    actix_rt::spawn(stream.run(session, model));
+    actix_rt::spawn(stream.run(session, writer(&state.chat_choice, &state.settings.practice)));
     metrics::counter!("debrief_practice_coaching_total").increment(1);
     Ok(HttpResponse::Accepted().json(accepted))
 }
@@ -94,7 +92,7 @@ struct Stream {
 }
 
 impl Stream {
-    async fn run(self, session: PracticeSession, model: Option<(Arc<dyn ChatModel>, u32)>) {
+    async fn run(self, session: PracticeSession, writer: Option<Writer>) {
         let (Some(question), Some(stored)) = (
             session.questions.iter().find(|q| q.id == self.question_id),
             session.answers.iter().find(|a| a.question_id == self.question_id),
@@ -104,10 +102,10 @@ impl Stream {
         let metrics = stored.metrics.clone();
         let mut feedback = coach::answer_feedback(question, &metrics);
         let mut seq = 0;
-        let from_model = match model {
-            Some((model, max_tokens)) => {
+        let from_model = match writer {
+            Some(writer) => {
                 let turns = coach::coaching_prompt(&session, question, &self.answer, &metrics);
-                self.stream_model(model.as_ref(), turns, max_tokens, &mut seq).await
+                self.stream_model(&writer, turns, &mut seq).await
             }
             None => None,
         };
@@ -127,22 +125,34 @@ impl Stream {
         self.finish(feedback, metrics).await;
     }
 
-    /// Streams the model's reply; `None` (after a warning) when it fails
-    /// before finishing, so the rules' feedback is sent instead.
-    async fn stream_model(&self, model: &dyn ChatModel, turns: Vec<actors::chat_ports::Turn>, max_tokens: u32, seq: &mut u64) -> Option<String> {
-        let mut stream = match model.stream(turns, max_tokens).await {
-            Ok(stream) => stream,
-            Err(error) => {
+    /// Streams the writer's reply; `None` (after a warning) when it fails
+    /// before finishing or its first words take longer than the writer's
+    /// timeout, so the rules' feedback is sent instead.
+    async fn stream_model(&self, writer: &Writer, turns: Vec<actors::chat_ports::Turn>, seq: &mut u64) -> Option<String> {
+        let first_words = async {
+            let mut stream = writer.model.stream(turns, writer.max_tokens).await?;
+            let first = stream.next().await;
+            Ok::<_, actors::chat_ports::ModelError>((first, stream))
+        };
+        let (first, mut stream) = match tokio::time::timeout(writer.timeout, first_words).await {
+            Ok(Ok(started)) => started,
+            Ok(Err(error)) => {
                 tracing::warn!(code = error.code(), "the model could not coach; the rules' feedback is sent");
+                return None;
+            }
+            Err(_) => {
+                tracing::warn!(local = writer.local, "the model was too slow to start coaching; the rules' feedback is sent");
                 return None;
             }
         };
         let mut reply = String::new();
-        while let Some(piece) = stream.next().await {
+        let mut next = first;
+        while let Some(piece) = next.take() {
             match piece {
                 Ok(piece) => {
                     reply.push_str(&piece);
                     self.delta(seq, piece);
+                    next = stream.next().await;
                 }
                 Err(error) => {
                     tracing::warn!(code = error.code(), "the model stopped coaching; the rules' feedback is sent");

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::http::body::OptionalJson;
 use crate::http::interviews::PageQuery;
 use crate::http::pagination::{next_page, page_size, parse_cursor};
+use crate::practice::writer::writer;
 use crate::practice::{coach, drills, input, measure, questions};
 use crate::startup::AppState;
 
@@ -131,17 +132,17 @@ fn new_session(owner_fields: input::NewPractice) -> PracticeSession {
     }
 }
 
-/// With a model endpoint configured, the model writes the session feedback's
-/// `detail` (the rules' rating, strengths and improvements stay). When the
-/// model fails or is slow, the rules' feedback stands.
+/// With a model to write it (the endpoint, or offline the local model), the
+/// model writes the session feedback's `detail` (the rules' rating, strengths
+/// and improvements stay). When the model fails or is slow, the rules'
+/// feedback stands.
 async fn with_model_detail(state: &AppState, owner: &str, session: PracticeSession) -> Result<PracticeSession, ApiError> {
-    let (crate::llm::ChatChoice::Remote(model), Some(written)) = (&state.chat_choice, &session.feedback) else {
+    let limits = &state.settings.practice;
+    let (Some(writer), Some(written)) = (writer(&state.chat_choice, limits), &session.feedback) else {
         return Ok(session);
     };
-    let limits = &state.settings.practice;
     let turns = coach::session_prompt(&session, limits.max_answer_chars.min(1500));
-    let timeout = std::time::Duration::from_secs(limits.model_timeout_secs.max(1));
-    let reply = crate::llm::reply_within(model.as_ref(), turns, limits.coaching_max_tokens, timeout, "practice summary").await;
+    let reply = crate::llm::reply_within(writer.model.as_ref(), turns, writer.max_tokens, writer.timeout, "practice summary").await;
     let Some(detail) = reply.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) else {
         return Ok(session);
     };
@@ -257,9 +258,9 @@ pub async fn generate_questions(
     if session.status.after(PracticeAction::Generate).is_none() {
         return Err(illegal(session.status, PracticeAction::Generate));
     }
-    let generated = match &state.chat_choice {
-        crate::llm::ChatChoice::Remote(model) => questions::generate(model.as_ref(), &session, count, &state.settings.practice).await,
-        crate::llm::ChatChoice::Offline(_) => questions::offline(&session, count),
+    let generated = match writer(&state.chat_choice, &state.settings.practice) {
+        Some(writer) => questions::generate(&writer, &session, count, &state.settings.practice).await,
+        None => questions::offline(&session, count),
     };
     let record = state.store.career_items(&auth.user_id, state.settings.chat.max_record_items).await?;
     let generated = questions::with_record_question(generated, &record);

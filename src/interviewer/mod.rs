@@ -216,13 +216,7 @@ impl GuidedInterviewer {
 
     async fn memory(&self, owner: &str) -> anyhow::Result<Memory> {
         let items = self.store.career_items(owner, self.settings.max_record_items).await?;
-        let plan = match self.store.career_plan(owner).await? {
-            Some(body) => serde_json::from_str(&body).unwrap_or_else(|error| {
-                tracing::warn!(%error, "a stored story plan is unreadable; starting a new one");
-                Plan::new()
-            }),
-            None => Plan::new(),
-        };
+        let plan = Plan::from_stored(self.store.career_plan(owner).await?.as_deref());
         Ok(Memory { items, plan })
     }
 

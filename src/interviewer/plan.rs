@@ -38,6 +38,19 @@ impl Plan {
         Self { story: 1, asking: Some(StoryPart::Situation), ..Self::default() }
     }
 
+    /// The plan as stored (`None`: a new user's); an unreadable one starts
+    /// afresh, with a warning.
+    pub fn from_stored(body: Option<&str>) -> Self {
+        match body.map(serde_json::from_str) {
+            Some(Ok(plan)) => plan,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "a stored story plan is unreadable; starting a new one");
+                Self::new()
+            }
+            None => Self::new(),
+        }
+    }
+
     /// The next part to ask about; `None` when the story is told.
     pub fn next(&self) -> Option<StoryPart> {
         StoryPart::ALL.into_iter().find(|part| !self.told.contains(part))

@@ -56,7 +56,6 @@ use futures_util::StreamExt as _;
 use tokenizers::Tokenizer;
 
 use super::cached_model::CachedModel;
-use super::fallback::RuleBasedInterviewer;
 use crate::models::resident::Resident;
 
 /// How replies are sampled.
@@ -536,8 +535,8 @@ impl ChatModel for LocalChat {
 
 /// The chat without an endpoint: the local model once its weights are
 /// installed (loaded by the first request that needs it, dropped again after
-/// `models.idle_unload_secs` unused), the labelled rule-based interviewer
-/// until then.
+/// `models.idle_unload_secs` unused); until then callers fall back to their
+/// rules (the chat's label says "rule-based interviewer").
 ///
 /// The request that finds the model out of memory starts its load and waits
 /// for it (1.7 s for Qwen2.5-0.5B, release build, 2 cores); its caller bounds
@@ -547,7 +546,6 @@ impl ChatModel for LocalChat {
 #[derive(Default)]
 pub struct OfflineChat {
     local: Resident<LocalChat>,
-    fallback: RuleBasedInterviewer,
 }
 
 impl OfflineChat {
@@ -557,7 +555,7 @@ impl OfflineChat {
     }
 
     /// Whether the local model answers (installed: in memory, or loaded by
-    /// the next request); otherwise the rule-based interviewer does.
+    /// the next request); otherwise nothing does, and callers use their rules.
     pub fn is_local(&self) -> bool {
         self.local.is_available()
     }
@@ -568,13 +566,14 @@ impl ChatModel for OfflineChat {
     fn describe(&self) -> String {
         match self.local.spec().filter(|_| self.local.is_available()) {
             Some(spec) => format!("{} (local, candle)", spec.name),
-            None => self.fallback.describe(),
+            // The guided interviewer's rules answer the chat meanwhile.
+            None => String::from("rule-based interviewer (no model configured)"),
         }
     }
 
     async fn stream(&self, context: Vec<Turn>, max_tokens: u32) -> Result<ReplyStream, ModelError> {
         if !self.local.is_available() {
-            return self.fallback.stream(context, max_tokens).await;
+            return Err(ModelError::Unavailable(String::from("no local model is installed")));
         }
         let Some(local) = self.local.acquire().await else {
             return Err(ModelError::Unavailable(String::from("the local model could not be loaded")));

@@ -1,9 +1,8 @@
 //! Chat models behind the actors' `ChatModel` port: an OpenAI-compatible
-//! endpoint through async-openai, or, when none is configured, the labelled
-//! rule-based interviewer.
+//! endpoint through async-openai, or, when none is configured, the local model
+//! (the guided interviewer's rules answer until it is installed).
 
 mod cached_model;
-pub mod fallback;
 pub mod local;
 pub mod openai;
 
@@ -88,7 +87,7 @@ pub fn chat_model(settings: &LlmSettings) -> anyhow::Result<ChatChoice> {
 /// background thread, fetching its weights first when they are missing and
 /// `models.fetch_on_start` allows it; the first request that needs the model
 /// loads it (or start-up does, with `models.load_on_first_use` off). Until
-/// the weights are installed the rule-based interviewer answers.
+/// the weights are installed the guided interviewer's rules answer alone.
 pub fn start_local_chat(
     settings: &crate::config::ModelSettings,
     offline: &local::OfflineChat,

@@ -10,6 +10,7 @@
 //! - [`compare`]: practised questions vs the ones asked, matched by meaning.
 //! - [`drills`]: the user's weakest skills, for a targeted drill.
 //! - [`input`]: requests parsed against the configured limits.
+//! - [`writer`]: the model that writes practice text (endpoint or local), if any.
 
 pub mod bank;
 pub mod coach;
@@ -18,3 +19,4 @@ pub mod drills;
 pub mod input;
 pub mod measure;
 pub mod questions;
+pub mod writer;

@@ -1,14 +1,13 @@
-//! A session's questions: from the configured model (asked for JSON, every
-//! item validated, topped up from the bank when it gives too few) or, offline,
-//! from the question bank.
+//! A session's questions: from a model (the endpoint or the local one; asked
+//! for JSON, every item validated, topped up from the bank when it gives too
+//! few) or from the question bank.
 
-use std::time::Duration;
-
-use actors::chat_ports::{ChatModel, Turn, TurnRole};
+use actors::chat_ports::{Turn, TurnRole};
 use protocol::practice::{PracticeQuestion, PracticeSession};
 use serde::Deserialize;
 
 use super::bank;
+use super::writer::Writer;
 use crate::config::PracticeSettings;
 
 /// Shortest question text kept from a model, in characters.
@@ -96,11 +95,12 @@ pub fn drill(skills: &[String], job_title: &str, count: usize) -> Vec<PracticeQu
     questions
 }
 
-/// Questions from `model`, validated and topped up from the bank; the bank's
-/// alone when the model fails or answers nothing usable.
-pub async fn generate(model: &dyn ChatModel, session: &PracticeSession, count: usize, limits: &PracticeSettings) -> Vec<PracticeQuestion> {
-    let timeout = Duration::from_secs(limits.model_timeout_secs.max(1));
-    let Some(reply) = crate::llm::reply_within(model, prompt(session, count), 1200, timeout, "practice questions").await else {
+/// Questions from the `writer` model, validated and topped up from the bank;
+/// the bank's alone when the model fails, is too slow or answers nothing usable.
+pub async fn generate(writer: &Writer, session: &PracticeSession, count: usize, limits: &PracticeSettings) -> Vec<PracticeQuestion> {
+    // About 60 tokens per question object, never more than 1,200.
+    let max_tokens = u32::try_from(count * 60 + 40).unwrap_or(u32::MAX).min(1200);
+    let Some(reply) = crate::llm::reply_within(writer.model.as_ref(), prompt(session, count), max_tokens, writer.timeout, "practice questions").await else {
         return offline(session, count);
     };
     let mut questions = parse(&reply, count, limits.max_question_chars);

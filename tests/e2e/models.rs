@@ -128,6 +128,7 @@ async fn with_no_endpoint_the_local_models_serve_chat_speech_embeddings_and_diar
         s.models.embed = "all-minilm-l6-v2".into();
         s.models.diarize = "silero-campplus".into();
         s.chat.max_reply_tokens = 12;
+        s.practice.local_max_tokens = 12;
     })
     .await;
     // The weights load in the background; until then the fallback answers.
@@ -158,6 +159,25 @@ async fn with_no_endpoint_the_local_models_serve_chat_speech_embeddings_and_diar
     let reply = done["content"].as_str().unwrap();
     assert_eq!(reply.matches('?').count(), 1, "{reply}");
     assert!(reply.trim_end().ends_with('?'), "{reply}");
+
+    // Practice offline: the local model coaches and sums up (its words are the
+    // detail; the rules' rating and lists stay), and questions are always there.
+    use crate::practice::{call, coaching, create, generate};
+    use reqwest::Method;
+    let session = create(&app, &user.token, json!({"job_title": "Platform Engineer", "interview_type": "behavioral"})).await;
+    let id = session["id"].as_str().unwrap();
+    let session = generate(&app, &user.token, id, 1).await;
+    let question = session["questions"][0]["id"].as_str().unwrap();
+    let (status, accepted) = call(&app, &user.token, Method::POST, &format!("/api/v1/practice/{id}/questions/{question}/coach"),
+        Some(json!({"text": "I moved our builds to a shared cache and cut CI time by 40%."}))).await;
+    assert_eq!(status, 202, "{accepted}");
+    let (streamed, done) = coaching(&mut socket, accepted["stream_id"].as_str().unwrap()).await;
+    assert_eq!(done["feedback"]["source"], "model", "{done}");
+    assert_eq!(done["feedback"]["detail"].as_str().unwrap(), streamed.trim());
+    assert!((1..=5).contains(&done["feedback"]["rating"].as_u64().unwrap()));
+    let (status, completed) = call(&app, &user.token, Method::POST, &format!("/api/v1/practice/{id}/complete"), None).await;
+    assert_eq!(status, 200, "{completed}");
+    assert_eq!(completed["feedback"]["source"], "model", "{completed}");
 }
 
 /// A folder as a fetch killed halfway leaves it: pip's partial download inside,

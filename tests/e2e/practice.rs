@@ -31,7 +31,7 @@ pub async fn create(app: &TestApp, token: &str, body: Value) -> Value {
     session
 }
 
-async fn generate(app: &TestApp, token: &str, id: &str, count: usize) -> Value {
+pub async fn generate(app: &TestApp, token: &str, id: &str, count: usize) -> Value {
     let (status, session) =
         call(app, token, Method::POST, &format!("/api/v1/practice/{id}/questions/generate"), Some(json!({"count": count}))).await;
     assert_eq!(status, 200, "{session}");
@@ -304,7 +304,7 @@ fn urlencoding(text: &str) -> String {
 }
 
 /// Collects one coaching stream from the socket: the deltas' text and the `done` frame.
-async fn coaching(socket: &mut crate::helpers::WsClient, stream_id: &str) -> (String, Value) {
+pub async fn coaching(socket: &mut crate::helpers::WsClient, stream_id: &str) -> (String, Value) {
     let mut text = String::new();
     let mut next_seq = 1;
     loop {
