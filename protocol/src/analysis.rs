@@ -219,13 +219,16 @@ pub struct Star {
     pub cues: Vec<StarCue>,
 }
 
-/// A phrase that signals one STAR element.
+/// A clause that states one STAR element, and the words that show it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct StarCue {
     /// The element it signals.
     pub part: StarPart,
-    /// The cue phrase as matched (lower case, fillers removed).
+    /// The words that decided it (lower case, fillers removed).
     pub phrase: String,
+    /// The clause that states it, as said (at most 160 characters).
+    #[serde(default)]
+    pub quote: String,
     /// When it was said, seconds.
     pub at_secs: f64,
 }

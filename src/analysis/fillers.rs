@@ -74,21 +74,46 @@ const LIKE_GOVERNORS: &[&str] = &[
     "stuff",
     "much",
     "more",
-    "was",
-    "were",
-    "is",
-    "am",
-    "are",
-    "i'm",
-    "he's",
-    "she's",
-    "it's",
-    "they're",
-    "we're",
-    "you're",
-    "be",
-    "been",
+    "less",
+    "just",
+    "exactly",
+    "don't",
+    "didn't",
+    "doesn't",
+    "to",
+    "will",
+    "what",
+    "not",
 ];
+
+/// Subjects before "like" that make it the verb "enjoy" ("I like…"), unless set off.
+const LIKE_SUBJECTS: &[&str] = &["i", "we", "you", "they", "people"];
+
+/// Subjects after a "like" that opens a clause ("…, like it still talked…").
+const CLAUSE_SUBJECTS: &[&str] = &["i", "we", "they", "he", "she", "it", "you", "there"];
+
+/// Be-verbs: "like" after one reports speech or compares ("I was like, no
+/// way"; "it's like a puzzle") unless it runs straight into what it fills
+/// ("the staff were like terrified").
+const BE_VERBS: &[&str] = &[
+    "was", "were", "is", "am", "are", "i'm", "he's", "she's", "it's", "they're", "we're", "you're", "be", "been",
+];
+
+/// Words after "like" that make it a comparison or a verb ("like a", "like to").
+const LIKE_OBJECTS: &[&str] = &[
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "our", "their", "it",
+    "to", "him", "them", "me", "us", "what", "how", "when",
+];
+
+/// Words after "you know" that make "know" a verb with an object ("you know how…").
+const YOU_KNOW_OBJECTS: &[&str] = &[
+    "how", "what", "that", "where", "why", "who", "when", "whether", "if", "about", "it", "him", "her",
+    "them", "me", "us", "this", "the", "a", "an", "anything", "something", "everything", "nothing",
+    "exactly", "everyone", "everybody", "someone", "somebody", "each", "which",
+];
+
+/// Words that may open an answer before a filler "so" ("okay so", "yeah so").
+const ANSWER_OPENERS: &[&str] = &["okay", "ok", "yeah", "well", "alright", "right", "so", "yes", "sure"];
 
 /// Words before "you know" that make "know" a verb ("do you know").
 const YOU_KNOW_GOVERNORS: &[&str] = &[
@@ -199,7 +224,7 @@ impl Scan<'_> {
                 hit("i mean", 2)
             }
             "like" if self.like_is_filler(i) => hit("like", 1),
-            "so" if self.sentence_start(i) && self.boundary_after(i) => hit("so", 1),
+            "so" if self.so_is_filler(i) => hit("so", 1),
             "basically" => hit("basically", 1),
             "actually" if self.set_off(i) => hit("actually", 1),
             "right" if self.tokens[i].question_after && !self.sentence_start(i) => hit("right?", 1),
@@ -250,24 +275,72 @@ impl Scan<'_> {
             || gap_before(self.tokens, j) >= LONG_PAUSE_SECS
     }
 
-    fn like_is_filler(&self, i: usize) -> bool {
-        if LIKE_GOVERNORS.contains(&self.previous_word(i)) {
-            return false;
+    /// The start of the candidate's turn, with only hesitations and openers
+    /// ("okay", "yeah", "well") before token `i`.
+    fn answer_start(&self, i: usize) -> bool {
+        let mut j = i;
+        while j > 0 && self.is_candidate(j - 1) {
+            let word = self.word(j - 1);
+            if hesitation(word).is_none() && !ANSWER_OPENERS.contains(&word) {
+                return false;
+            }
+            j -= 1;
         }
-        self.set_off(i)
+        true
     }
 
-    fn you_know_is_filler(&self, i: usize) -> bool {
-        if YOU_KNOW_GOVERNORS.contains(&self.previous_word(i)) {
+    /// "like" filling a gap: not a verb ("I like"), not governed ("looks
+    /// like", "would like"), not a comparison or quotative after a be-verb
+    /// ("it's like a…", "I was like, no"), and not "like to/a/the…" unless set off.
+    fn like_is_filler(&self, i: usize) -> bool {
+        let previous = self.previous_word(i);
+        let boundary_before = self.boundary_before(i);
+        if !boundary_before && LIKE_GOVERNORS.contains(&previous) {
             return false;
         }
+        if self.set_off(i) {
+            // "I was like, no way" reports speech; "what matters is, like, the team" fills.
+            return boundary_before || !BE_VERBS.contains(&previous);
+        }
+        let next = self.word(i + 1);
+        if boundary_before && CLAUSE_SUBJECTS.contains(&next) {
+            return true;
+        }
+        !(next.is_empty() || LIKE_OBJECTS.contains(&next) || LIKE_SUBJECTS.contains(&previous))
+    }
+
+    /// "so" filling a gap: opening the answer ("okay so…"), opening a
+    /// sentence before a pause or a filler ("So, um…", "So yeah…"), or set
+    /// off by commas; never "so that" or "so" meaning "therefore" mid-sentence.
+    fn so_is_filler(&self, i: usize) -> bool {
+        let next = self.word(i + 1);
+        self.answer_start(i)
+            || (self.sentence_start(i) && (self.boundary_after(i) || matches!(next, "yeah" | "okay" | "anyway" | "basically")))
+            || (self.boundary_before(i) && self.tokens[i].comma_after)
+    }
+
+    /// "you know" filling a gap: not a question or a clause ("do you know",
+    /// "if you know"), not the verb with an object ("you know how…").
+    fn you_know_is_filler(&self, i: usize) -> bool {
+        if !self.boundary_before(i) && YOU_KNOW_GOVERNORS.contains(&self.previous_word(i)) {
+            return false;
+        }
+        // "you know it was…": "it" is the next clause's subject, not the object.
+        let subject_of_next = matches!(self.word(i + 2), "it" | "this" | "that")
+            && matches!(self.word(i + 3), "was" | "is" | "wasn't" | "isn't" | "had" | "felt" | "got");
         self.boundary_after(i + 1)
             || (self.boundary_before(i) && SUBJECTS.contains(&self.word(i + 2)))
+            || subject_of_next
+            || !YOU_KNOW_OBJECTS.contains(&self.word(i + 2))
     }
 
+    /// "I mean" restarting a thought: not "I mean it/to/what…" nor "what I mean".
     fn i_mean_is_filler(&self, i: usize) -> bool {
-        self.boundary_before(i)
-            && (self.boundary_after(i + 1) || SUBJECTS.contains(&self.word(i + 2)))
+        if matches!(self.previous_word(i), "what" | "know" | "if") {
+            return false;
+        }
+        (self.boundary_before(i) && (self.boundary_after(i + 1) || SUBJECTS.contains(&self.word(i + 2))))
+            || !matches!(self.word(i + 2), "it" | "to" | "what" | "you" | "him" | "her" | "them" | "business" | "well" | "")
     }
 }
 

@@ -28,6 +28,7 @@ pub mod pace;
 pub mod phrases;
 pub mod relevance;
 pub mod score;
+pub mod star;
 pub mod structure;
 pub mod synthetic;
 pub mod timeline;
@@ -78,7 +79,7 @@ pub fn star_of(answer: &str) -> protocol::analysis::Star {
     let tokens = tokens::from_transcript(&transcript);
     let hits = fillers::find(&tokens, &vec![true; tokens.len()]);
     let filler_mask = fillers::mask(&hits, tokens.len());
-    structure::star(&tokens, &filler_mask, 0, tokens.len())
+    star::star(&tokens, &filler_mask, 0, tokens.len())
 }
 
 fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {

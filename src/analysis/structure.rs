@@ -22,22 +22,12 @@
 //! question is, except the openers and motivation questions in
 //! [`NON_STORY_QUESTIONS`] ("tell me about yourself", "why do you want…").
 //!
-//! **STAR cues** are matched on the answer's words with fillers removed:
-//! - Situation: [`SITUATION_CUES`] ("when I was", "at my previous", "the
-//!   context", "our team was", "last year", "in my role"…).
-//! - Task: [`TASK_CUES`] ("my goal", "I was responsible", "I needed to", "the
-//!   challenge was", "tasked with"…).
-//! - Action: [`ACTION_CUES`] ("I built", "I led", "I decided", "I implemented",
-//!   "I talked to", "first I", "then I"…).
-//! - Result: [`RESULT_CUES`] ("as a result", "which led to", "we reduced",
-//!   "in the end", "the outcome", "I learned", "since then"…) or a number with
-//!   `%`, `x`, "percent" or "times" ("30%", "3x", "30 percent").
-//!
-//! Each element present earns 25 points: the STAR score is 0, 25, 50, 75 or 100.
+//! Each answer's **STAR parts** are read clause by clause ([`super::star`]);
+//! each element present earns 25 points: the STAR score is 0, 25, 50, 75 or 100.
 
 use std::sync::LazyLock;
 
-use protocol::analysis::{Answer, Question, Star, StarCue, StarPart, StructureAnalysis};
+use protocol::analysis::{Answer, Question, Star, StructureAnalysis};
 use protocol::interview::InterviewType;
 use protocol::speakers::SpeakerRole;
 
@@ -165,153 +155,16 @@ pub const NON_STORY_QUESTIONS: &[&str] = &[
     "when can you start",
 ];
 
-/// Situation cues.
-pub const SITUATION_CUES: &[&str] = &[
-    "when i was",
-    "at my previous",
-    "at my last",
-    "in my previous",
-    "in my last",
-    "at my current",
-    "in my current",
-    "the context",
-    "the situation was",
-    "our team was",
-    "last year",
-    "in my role",
-    "at the time",
-    "back in",
-    "a few years ago",
-    "i was working",
-    "i was working at",
-    "we had a",
-    "there was a",
-];
-
-/// Task cues.
-pub const TASK_CUES: &[&str] = &[
-    "my goal",
-    "the goal was",
-    "i was responsible",
-    "responsible for",
-    "i needed to",
-    "i had to",
-    "the challenge was",
-    "tasked with",
-    "my job was",
-    "my role was",
-    "my task",
-    "the task was",
-    "i was asked to",
-    "we needed to",
-    "my responsibility",
-    "i was in charge",
-];
-
-/// Action cues.
-pub const ACTION_CUES: &[&str] = &[
-    "i built",
-    "i led",
-    "i decided",
-    "i implemented",
-    "i organised",
-    "i organized",
-    "i wrote",
-    "i talked to",
-    "i spoke to",
-    "i spoke with",
-    "i met with",
-    "first i",
-    "then i",
-    "i created",
-    "i designed",
-    "i set up",
-    "i reorganised",
-    "i reorganized",
-    "i introduced",
-    "i proposed",
-    "i worked with",
-    "i started",
-    "i analysed",
-    "i analyzed",
-    "i fixed",
-    "i changed",
-    "i automated",
-    "i negotiated",
-    "i coordinated",
-    "i developed",
-    "i ran",
-    "i took",
-    "i made",
-    "i launched",
-    "i rewrote",
-    "i migrated",
-    "i reached out",
-    "i convinced",
-    "i prioritised",
-    "i prioritized",
-    "i mentored",
-    "i tested",
-];
-
-/// Result cues (numbers with `%`, `x`, "percent" or "times" also count).
-pub const RESULT_CUES: &[&str] = &[
-    "as a result",
-    "which led to",
-    "led to",
-    "resulted in",
-    "in the end",
-    "the outcome",
-    "the result",
-    "we reduced",
-    "we increased",
-    "we improved",
-    "we saved",
-    "we cut",
-    "we shipped",
-    "we delivered",
-    "we doubled",
-    "we grew",
-    "i reduced",
-    "i increased",
-    "i improved",
-    "i saved",
-    "i cut",
-    "i delivered",
-    "doubled",
-    "halved",
-    "tripled",
-    "ended up",
-    "which meant",
-    "the impact",
-    "we won",
-    "we launched",
-    "we hit",
-    "we met",
-    "i learned",
-    "i learnt",
-    "the lesson",
-    "since then",
-    "now i",
-];
-
 struct Sets {
     leads: PhraseSet,
     behavioral: PhraseSet,
     non_story: PhraseSet,
-    star: [(StarPart, PhraseSet); 4],
 }
 
 static SETS: LazyLock<Sets> = LazyLock::new(|| Sets {
     leads: PhraseSet::new(QUESTION_LEADS),
     behavioral: PhraseSet::new(BEHAVIORAL_CUES),
     non_story: PhraseSet::new(NON_STORY_QUESTIONS),
-    star: [
-        (StarPart::Situation, PhraseSet::new(SITUATION_CUES)),
-        (StarPart::Task, PhraseSet::new(TASK_CUES)),
-        (StarPart::Action, PhraseSet::new(ACTION_CUES)),
-        (StarPart::Result, PhraseSet::new(RESULT_CUES)),
-    ],
 });
 
 /// An answer shorter than this (seconds) has no pace of its own.
@@ -543,7 +396,7 @@ fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) 
     };
     // STAR reads the candidate's words only: others' words are skipped like fillers.
     let skip: Vec<bool> = (0..tokens.len()).map(|i| filler[i] || !layout.candidate[i]).collect();
-    let star = question.map(|_| star(tokens, &skip, span.first, span.last));
+    let star = question.map(|_| super::star::star(tokens, &skip, span.first, span.last));
     let excerpt = match (mine.first(), mine.last()) {
         (Some(&first), Some(&last)) => quote(tokens, first, last, 80),
         _ => String::new(),
@@ -572,70 +425,6 @@ pub fn star_score(star: &Star) -> u32 {
         .into_iter()
         .map(|present| if present { STAR_POINTS_PER_PART } else { 0 })
         .sum()
-}
-
-/// The STAR cues in tokens `first..end`, fillers skipped.
-pub fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> Star {
-    let indices: Vec<usize> = (first..end).filter(|&i| !filler[i]).collect();
-    let words: Vec<&str> = indices.iter().map(|&i| tokens[i].norm.as_str()).collect();
-    let mut cues: Vec<(usize, StarCue)> = Vec::new();
-    let mut cue = |part, phrase: String, at: usize| {
-        let at_secs = round(tokens[indices[at]].start, 2);
-        cues.push((
-            at,
-            StarCue {
-                part,
-                phrase,
-                at_secs,
-            },
-        ));
-    };
-    for (part, set) in &SETS.star {
-        for found in set.find_all(&words) {
-            cue(*part, found.phrase.to_owned(), found.at);
-        }
-    }
-    for (at, phrase) in numeric_results(&words) {
-        cue(StarPart::Result, phrase, at);
-    }
-    cues.sort_by_key(|(at, cue)| (*at, cue.part as u8));
-    let has = |part| cues.iter().any(|(_, cue)| cue.part == part);
-    Star {
-        situation: has(StarPart::Situation),
-        task: has(StarPart::Task),
-        action: has(StarPart::Action),
-        result: has(StarPart::Result),
-        cues: cues.into_iter().map(|(_, cue)| cue).collect(),
-    }
-}
-
-/// Quantified outcomes: `30%`, `3x`, `30 percent`, `3 times`, `30 per cent`.
-fn numeric_results(words: &[&str]) -> Vec<(usize, String)> {
-    let mut found = Vec::new();
-    for (at, word) in words.iter().enumerate() {
-        if !word.starts_with(|c: char| c.is_ascii_digit()) {
-            continue;
-        }
-        let digits = word.trim_end_matches(['%', 'x']);
-        let number = digits
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
-        if !number {
-            continue;
-        }
-        if digits.len() < word.len() {
-            found.push((at, (*word).to_owned()));
-            continue;
-        }
-        let next = words.get(at + 1).copied().unwrap_or("");
-        let after = words.get(at + 2).copied().unwrap_or("");
-        match (next, after) {
-            ("percent" | "times" | "x", _) => found.push((at, format!("{word} {next}"))),
-            ("per", "cent") => found.push((at, format!("{word} per cent"))),
-            _ => {}
-        }
-    }
-    found
 }
 
 #[cfg(test)]
@@ -674,7 +463,7 @@ mod tests {
     fn fillers_inside_a_cue_do_not_hide_it() {
         let star = star_of("I, um, talked to the team.");
         assert!(star.action);
-        assert_eq!(star.cues[0].phrase, "i talked to");
+        assert_eq!(star.cues[0].phrase, "i talked");
     }
 
     #[test]

@@ -14,6 +14,10 @@ mod interviewer;
 /// The interviewer evaluation's scorer (a bench module), so its own tests run with the suite.
 #[path = "../../benches/interviewer/score.rs"]
 mod interviewer_score;
+/// The measures evaluation's scorer (a bench module), shared with the suite's labelled subset.
+#[path = "../../benches/measures/eval.rs"]
+mod measures_eval;
+mod measures;
 mod models;
 mod operations;
 mod practice;
