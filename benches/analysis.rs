@@ -38,9 +38,10 @@ fn practice(runs: u32) {
         in front of the database, and I coached two junior engineers through on-call. As a result, errors \
         fell by 80 percent and we handled three times the traffic without an outage. ".repeat(2);
     let words = answer.split_whitespace().count();
+    let question = "Tell me about a time you made a service more reliable.";
     println!("practice ({runs} runs each, median):");
-    println!("  measure a {words}-word typed answer: {:.3} ms", median_ms(runs, || drop(measure::measure(&answer, InterviewType::Behavioral))));
-    let metrics = measure::measure(&answer, InterviewType::Behavioral);
+    println!("  measure a {words}-word typed answer: {:.3} ms", median_ms(runs, || drop(measure::measure(question, &answer, InterviewType::Behavioral))));
+    let metrics = measure::measure(question, &answer, InterviewType::Behavioral);
     let description = "We run Rust services on Kubernetes with PostgreSQL and Kafka; you will mentor engineers.";
     println!(
         "  generate 30 offline questions: {:.3} ms",

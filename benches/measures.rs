@@ -18,6 +18,7 @@ mod eval;
 
 use std::path::PathBuf;
 
+use debrief::analysis::fit::fit;
 use debrief::analysis::{Context, analyse_text, star_of};
 use eval::{Item, PARTS};
 
@@ -35,6 +36,16 @@ fn main() {
         }
     }
     println!();
+    println!("| set | answers | relevance: Spearman with the labels | exact | within 1 |");
+    println!("|---|---|---|---|---|");
+    for (name, items) in [("development (a+b)", &dev), ("held out (c)", &held_out)] {
+        let found: Vec<f64> = items.iter().map(|i| f64::from(fit(&i.question, &i.answer).score)).collect();
+        let labels: Vec<f64> = items.iter().map(|i| f64::from(i.relevance)).collect();
+        let exact = found.iter().zip(&labels).filter(|(f, l)| f == l).count();
+        let near = found.iter().zip(&labels).filter(|(f, l)| (*f - *l).abs() <= 1.0).count();
+        println!("| {name} | {} | {:.2} | {exact} | {near} |", items.len(), eval::spearman(&found, &labels));
+    }
+    println!();
     println!("| set | spoken answers | fillers within ±5 % | mean abs error | labelled total | found total |");
     println!("|---|---|---|---|---|---|");
     for (name, items) in [("development (a+b)", &dev), ("held out (c)", &held_out)] {
@@ -45,6 +56,7 @@ fn main() {
     if show {
         disagreements(&dev);
     }
+
 }
 
 /// Every item of `items` where the detectors and the labels disagree.
@@ -60,8 +72,13 @@ fn disagreements(items: &[Item]) {
             .collect();
         let fillers = analyse_text(&item.answer, &Context::default()).speech.fillers;
         let filler_wrong = item.fillers.is_some_and(|label| label as usize != fillers.total);
-        if wrong.is_empty() && !filler_wrong {
+        let fit = fit(&item.question, &item.answer);
+        let fit_wrong = fit.score.abs_diff(item.relevance) > 1;
+        if wrong.is_empty() && !filler_wrong && !fit_wrong {
             continue;
+        }
+        if fit_wrong {
+            println!("\n== {} relevance labelled {} found {} {:?} | {}", item.id, item.relevance, fit.score, fit.reasons, item.question);
         }
         println!("\n== {} ({}) {}", item.id, item.styles.join(","), wrong.join("; "));
         println!("   {}", item.answer);

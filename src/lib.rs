@@ -53,6 +53,7 @@ pub mod notify;
 pub mod opus;
 pub mod pipeline;
 pub mod practice;
+pub mod silence;
 pub mod speakers;
 pub mod startup;
 pub mod store;

@@ -529,7 +529,7 @@ function renderStructure(analysis) {
         const tick = element("li", "star-part");
         tick.dataset.present = String(present);
         tick.dataset.part = key;
-        const cues = (answer.star.cues ?? []).filter((c) => c.part === key).map((c) => `“${c.phrase}” at ${clock(c.at_secs)}`);
+        const cues = (answer.star.cues ?? []).filter((c) => c.part === key).map((c) => `“${c.quote || c.phrase}” at ${clock(c.at_secs)}`);
         tick.title = present ? `${name}: ${cues.join(", ") || "found"}` : `${name}: not found`;
         tick.append(element("span", "star-letter", letter), element("span", "star-mark", present ? "✓" : "✗"));
         tick.lastChild.setAttribute("aria-hidden", "true");
@@ -538,6 +538,23 @@ function renderStructure(analysis) {
         ticks.append(tick);
       }
       li.append(ticks);
+      // The words each part was found in, so the reader can check it.
+      const quotes = element("ul", "star-quotes");
+      for (const [key, letter, name] of STAR_PARTS) {
+        const cue = (answer.star.cues ?? []).find((c) => c.part === key && c.quote);
+        if (!cue) continue;
+        const item = element("li", null);
+        item.append(element("abbr", "star-letter", letter), " ", element("q", null, cue.quote), ` (${clock(cue.at_secs)})`);
+        item.firstChild.title = name;
+        quotes.append(item);
+      }
+      if (quotes.childElementCount) li.append(quotes);
+    }
+    if (answer.fit) {
+      const reasons = answer.fit.reasons?.length ? ` — ${answer.fit.reasons.join("; ")}.` : ".";
+      const fit = element("p", "answer-fit", `Answers the question: ${answer.fit.score} / 5${reasons}`);
+      fit.dataset.testid = "answer-fit";
+      li.append(fit);
     }
     let scoreText = "STAR not analysed for this answer.";
     if (answer.star_score != null) scoreText = `STAR score: ${answer.star_score} / 100${answer.star_expected ? "" : " (not a story question, so not scored)"}.`;

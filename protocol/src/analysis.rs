@@ -202,6 +202,23 @@ pub struct Answer {
     pub star: Option<Star>,
     /// 25 points per STAR element present (0–100); absent when skipped.
     pub star_score: Option<u32>,
+    /// How well it answers its question (1–5, with reasons); absent without a question.
+    #[serde(default)]
+    pub fit: Option<QuestionFit>,
+}
+
+/// How well an answer answers its question: 1 (does not answer it) to 5
+/// (answers exactly what was asked), with the words that show it and the
+/// reasons for every point lost.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct QuestionFit {
+    pub score: u8,
+    /// The question's topic ("conflict", "deadline"…), when it names a known one.
+    pub topic: Option<String>,
+    /// The answer's words that show the topic or the question's own words.
+    pub evidence: Vec<String>,
+    /// Why points were lost, in plain words.
+    pub reasons: Vec<String>,
 }
 
 /// The STAR elements of an answer (Situation, Task, Action, Result).
@@ -317,7 +334,14 @@ pub struct TimelineBucket {
     pub sentiment: f64,
 }
 
-/// The overall score and how it was reached.
+/// The overall score and how it was reached. The rubric (version 2): the
+/// weighted mean of speech 0.35 (clarity: recognition, fillers, pace), structure
+/// 0.35 (0.8 × mean STAR score of story answers + 0.2 × answer-length fit, 20 s
+/// to 3 min), tone 0.30 (0.5 × confidence + 0.3 × enthusiasm + 0.2 × sentiment)
+/// and, with a job description, relevance 0.20 (its keywords said); a category
+/// that cannot be scored is left out and the weights rescaled. STAR parts are
+/// read clause by clause and quoted (`Star.cues`); each answer's fit to its
+/// question is 1–5 with its reasons (`Answer.fit`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct ScoreBreakdown {
     /// 0–100: the weighted mean of the category scores.

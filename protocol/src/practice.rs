@@ -115,6 +115,12 @@ pub struct AnswerMetrics {
     pub has_numbers: bool,
     /// 0–100: the answer's overall mark from these measures.
     pub score: u32,
+    /// The clauses that state each STAR part, quoted.
+    #[serde(default)]
+    pub star_cues: Vec<crate::analysis::StarCue>,
+    /// How well the answer answers its question (1–5, with reasons).
+    #[serde(default)]
+    pub fit: Option<crate::analysis::QuestionFit>,
 }
 
 /// Which parts of STAR an answer has.
@@ -340,7 +346,8 @@ pub struct FeedbackDone {
     pub question_id: String,
     pub stream_id: String,
     pub feedback: Feedback,
-    pub metrics: AnswerMetrics,
+    /// Boxed: the socket frame enum stays small.
+    pub metrics: Box<AnswerMetrics>,
 }
 
 /// Practice vs the real interview.

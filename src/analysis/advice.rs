@@ -179,8 +179,8 @@ fn filler_burst(findings: &Findings<'_>) -> Option<Candidate> {
     }
     terms.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let said = match terms.as_slice() {
-        [(term, n)] => format!("'{term}' {n} times"),
-        [(term, n), ..] if 2 * n >= count => format!("'{term}' {n} times among {count} fillers"),
+        [(term, n)] => format!("'{term}' {}", times(*n)),
+        [(term, n), ..] if 2 * n >= count => format!("'{term}' {} among {count} fillers", times(*n)),
         _ => format!("{count} fillers"),
     };
     let message = format!(
@@ -197,6 +197,15 @@ fn filler_burst(findings: &Findings<'_>) -> Option<Candidate> {
     ))
 }
 
+/// "once", "twice", "3 times".
+fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        _ => format!("{n} times"),
+    }
+}
+
 fn filler_rate(findings: &Findings<'_>) -> Option<Candidate> {
     let fillers = &findings.speech.fillers;
     if fillers.per_minute <= FILLER_RATE_TARGET {
@@ -204,8 +213,8 @@ fn filler_rate(findings: &Findings<'_>) -> Option<Candidate> {
     }
     let top = fillers.items.first()?;
     let message = format!(
-        "You averaged {:.1} fillers a minute (aim for under {FILLER_RATE_TARGET:.0}); the most frequent was '{}' ({} times). Practise answers aloud and replace fillers with a short pause.",
-        fillers.per_minute, top.term, top.count
+        "You averaged {:.1} fillers a minute (aim for under {FILLER_RATE_TARGET:.0}); the most frequent was '{}' ({}). Practise answers aloud and replace fillers with a short pause.",
+        fillers.per_minute, top.term, times(top.count)
     );
     Some(candidate(
         40.0 + 5.0 * fillers.per_minute.min(8.0),

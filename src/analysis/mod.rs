@@ -13,6 +13,8 @@
 //!   filler from the same word doing real work.
 //! - [`pace`]: pauses, words per minute, clarity; thresholds as constants.
 //! - [`tone`]: sentiment (embedded lexicon, negation), confidence, enthusiasm.
+//! - [`star`]: each answer's STAR parts, clause by clause, with the words that show them.
+//! - [`fit`]: how well an answer answers its question (1–5), with reasons.
 //! - [`relevance`]: job-description keyword coverage.
 //! - [`timeline`]: per-minute buckets for the chart.
 //! - [`score`]: the published rubric (weights, formula) and the overall score.
@@ -24,6 +26,7 @@
 
 pub mod advice;
 pub mod fillers;
+pub mod fit;
 pub mod pace;
 pub mod phrases;
 pub mod relevance;
@@ -54,6 +57,9 @@ pub struct Context {
     pub interview_type: Option<InterviewType>,
     /// When given, answers are checked for its keywords (relevance).
     pub job_description: Option<String>,
+    /// Quiet stretches of the audio (`(start, end)` seconds), when it was
+    /// read: pauses that the words' timings hide are found from them.
+    pub silences: Vec<(f64, f64)>,
 }
 
 /// Analyses a recording's transcript.
@@ -75,11 +81,7 @@ pub fn analyse_text(text: &str, context: &Context) -> Analysis {
 /// The STAR cues of one answer taken as a whole (a typed practice answer, or
 /// what was said after one question), fillers skipped.
 pub fn star_of(answer: &str) -> protocol::analysis::Star {
-    let transcript = synthetic::transcript_from_text(answer);
-    let tokens = tokens::from_transcript(&transcript);
-    let hits = fillers::find(&tokens, &vec![true; tokens.len()]);
-    let filler_mask = fillers::mask(&hits, tokens.len());
-    star::star(&tokens, &filler_mask, 0, tokens.len())
+    star::star_of_text(&tokens::from_text(answer))
 }
 
 fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
@@ -100,7 +102,7 @@ fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
 
     let mut structure = structure::analyse(&tokens, &layout, &filler_mask);
     measure_answers(&mut structure, &tokens, &layout, &hits, &filler_mask, context);
-    let pace = pace::measure(&tokens, &layout.candidate);
+    let pace = pace::measure_with(&tokens, &layout.candidate, &context.silences);
     let (mean_word_probability, low_confidence_share) =
         pace::recognition(&tokens, &layout.candidate);
     let fillers = fillers::summary(&hits, &tokens, minutes);
@@ -383,7 +385,7 @@ mod tests {
     fn the_scripted_interview_is_scored_on_every_category_with_a_version() {
         let analysis = interview();
 
-        assert_eq!(analysis.version, 1);
+        assert_eq!(analysis.version, RUBRIC_VERSION);
         assert_eq!(analysis.word_count, 86);
         assert_eq!(analysis.score.breakdown.len(), 3);
         assert!(analysis.score.overall > 0 && analysis.score.overall <= 100);
@@ -422,6 +424,7 @@ mod tests {
         let context = Context {
             interview_type: Some(InterviewType::Behavioral),
             job_description: Some("Rust, Postgres, mentoring".into()),
+            ..Context::default()
         };
 
         let first = analyse(&transcript, &context);

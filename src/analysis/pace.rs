@@ -2,8 +2,10 @@
 //! detected questions are left out).
 //!
 //! - **Pause**: the silence between two consecutive words of the candidate
-//!   lasting at least [`PAUSE_SECS`] (0.6 s). Silences around an interviewer's
-//!   question are turn-taking, not pauses.
+//!   lasting at least [`PAUSE_SECS`] (0.6 s), from the words' timings or, when
+//!   the audio was read, from its quiet stretches (`crate::silence`: engines
+//!   stretch words over silences, so timings alone miss pauses). Silences
+//!   around an interviewer's question are turn-taking, not pauses.
 //! - **Long pause**: at least [`LONG_PAUSE_SECS`] (2 s). Pace leaves long pauses
 //!   out entirely (the whole silence), so thinking time does not read as slow
 //!   speech.
@@ -67,6 +69,14 @@ pub fn speaking_share(tokens: &[Token], candidate: &[bool], i: usize) -> f64 {
 
 /// Measures pace and pauses over the candidate's words.
 pub fn measure(tokens: &[Token], candidate: &[bool]) -> Pace {
+    measure_with(tokens, candidate, &[])
+}
+
+/// [`measure`], with the audio's quiet stretches: a silence of at least
+/// [`PAUSE_SECS`] between two of the candidate's consecutive words is a pause
+/// even when the words' timings run over it (speech engines stretch words
+/// across silences), and it is as long as the silence when that is longer.
+pub fn measure_with(tokens: &[Token], candidate: &[bool], silences: &[(f64, f64)]) -> Pace {
     let mut words = 0;
     let mut speaking_secs = 0.0;
     let mut list = Vec::new();
@@ -77,11 +87,15 @@ pub fn measure(tokens: &[Token], candidate: &[bool]) -> Pace {
         words += 1;
         speaking_secs += speaking_share(tokens, candidate, i);
         let gap = gap_before(tokens, i);
-        if i > 0 && candidate[i - 1] && gap >= PAUSE_SECS {
-            list.push(Pause {
-                start: round(tokens[i - 1].end, 2),
-                duration: round(gap, 2),
-            });
+        if i > 0 && candidate[i - 1] {
+            let heard = silence_between(&tokens[i - 1], &tokens[i], silences);
+            let (start, duration) = match heard {
+                Some((start, end)) if end - start > gap => (start, end - start),
+                _ => (tokens[i - 1].end, gap),
+            };
+            if duration >= PAUSE_SECS {
+                list.push(Pause { start: round(start, 2), duration: round(duration, 2) });
+            }
         }
     }
     let words_per_minute = if speaking_secs >= 1.0 {
@@ -95,6 +109,19 @@ pub fn measure(tokens: &[Token], candidate: &[bool]) -> Pace {
         words_per_minute: round(words_per_minute, 1),
         pauses: summarise_pauses(list),
     }
+}
+
+/// The longest silence of at least [`PAUSE_SECS`] whose middle lies between
+/// the middles of two consecutive words (so each silence belongs to one pair).
+fn silence_between(before: &Token, after: &Token, silences: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let (from, to) = ((before.start + before.end) / 2.0, (after.start + after.end) / 2.0);
+    let first = silences.partition_point(|(_, end)| *end < from);
+    silences[first..]
+        .iter()
+        .take_while(|(start, _)| *start < to)
+        .filter(|(start, end)| end - start >= PAUSE_SECS && (start + end) / 2.0 >= from && (start + end) / 2.0 < to)
+        .copied()
+        .max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))
 }
 
 fn summarise_pauses(list: Vec<Pause>) -> PauseSummary {

@@ -21,7 +21,7 @@ use protocol::analysis::{
 
 /// Version of the rubric and of the algorithms behind it; bump on any change
 /// that moves scores.
-pub const RUBRIC_VERSION: u32 = 1;
+pub const RUBRIC_VERSION: u32 = 2;
 /// Weight of speech (clarity).
 pub const SPEECH_WEIGHT: f64 = 0.35;
 /// Weight of structure (STAR and answer length).

@@ -284,6 +284,13 @@ pub fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> Star
     }
 }
 
+/// The STAR parts of a whole text's tokens, its fillers skipped.
+pub fn star_of_text(tokens: &[Token]) -> Star {
+    let hits = super::fillers::find(tokens, &vec![true; tokens.len()]);
+    let filler = super::fillers::mask(&hits, tokens.len());
+    star(tokens, &filler, 0, tokens.len())
+}
+
 /// Ranges into `kept` (token indices without fillers), one per clause.
 fn split(tokens: &[Token], kept: &[usize]) -> Vec<Range<usize>> {
     let sets = &*SETS;

@@ -402,6 +402,10 @@ fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) 
         _ => String::new(),
     };
     let duration = end - start;
+    let fit = question.map(|q| {
+        let said = |indices: &mut dyn Iterator<Item = usize>| indices.map(|i| tokens[i].surface.as_str()).collect::<Vec<_>>().join(" ");
+        super::fit::fit(&said(&mut (q.first..=q.last)), &said(&mut mine.iter().copied())).into()
+    });
     Answer {
         question_index: span.question,
         start: round(start, 2),
@@ -416,6 +420,7 @@ fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) 
         star_expected: question.is_some_and(|q| q.behavioral),
         star_score: star.as_ref().map(star_score),
         star,
+        fit,
     }
 }
 
@@ -552,6 +557,7 @@ mod tests {
         let context = Context {
             interview_type: Some(InterviewType::Behavioral),
             job_description: None,
+            ..Context::default()
         };
         let structure = structure_of(
             &[

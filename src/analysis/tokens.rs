@@ -80,6 +80,11 @@ pub fn from_transcript(transcript: &Transcript) -> Vec<Token> {
     tokens
 }
 
+/// The tokens of a typed text (timed as if spoken at 150 words a minute).
+pub fn from_text(text: &str) -> Vec<Token> {
+    from_transcript(&super::synthetic::transcript_from_text(text))
+}
+
 /// Whether any segment with text came without word timings.
 pub fn lacks_word_timings(transcript: &Transcript) -> bool {
     transcript
@@ -264,7 +269,8 @@ pub fn clock(secs: f64) -> String {
 /// `x` rounded to `places` decimals (tidy JSON; the same on every run).
 pub fn round(x: f64, places: i32) -> f64 {
     let factor = 10f64.powi(places);
-    (x * factor).round() / factor
+    // `+ 0.0` turns −0 (an empty float sum is −0.0) into 0.
+    (x * factor).round() / factor + 0.0
 }
 
 #[cfg(test)]

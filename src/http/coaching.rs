@@ -200,7 +200,7 @@ impl Stream {
                 question_id: self.question_id.clone(),
                 stream_id: self.stream_id.clone(),
                 feedback,
-                metrics,
+                metrics: Box::new(metrics),
             })),
             Ok(None) => {}
             Err(error) => {

@@ -68,7 +68,8 @@ pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]
     step(session, PracticeAction::Answer)?;
     let now = Utc::now();
     for (question_id, text) in answers {
-        let metrics = measure::measure(text, session.interview_type);
+        let question = session.questions.iter().find(|q| q.id == *question_id).map_or("", |q| q.text.as_str());
+        let metrics = measure::measure(question, text, session.interview_type);
         match session.answers.iter_mut().find(|a| a.question_id == *question_id) {
             Some(existing) if existing.text == *text => {}
             Some(existing) => {

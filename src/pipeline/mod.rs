@@ -289,7 +289,24 @@ impl Pipeline {
         Ok(transcript)
     }
 
-    async fn analyse(&self, job: &ClaimedJob, recording: &RecordingToProcess, transcript: Transcript) -> Result<(), JobFailure> {
+    /// The decoded audio's quiet stretches (for pauses the word timings
+    /// hide); none, with a warning, when the audio cannot be read.
+    async fn silences(&self, audio_key: &str) -> Vec<(f64, f64)> {
+        let read = async {
+            let path = self.files.local_path(audio_key).await?;
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(f64, f64)>> {
+                let Some(mut pcm) = crate::audio::WavPcm::open(&path)? else { return Ok(Vec::new()) };
+                crate::silence::silences(&mut pcm, crate::analysis::pace::PAUSE_SECS)
+            })
+            .await?
+        };
+        read.await.unwrap_or_else(|error: anyhow::Error| {
+            tracing::warn!(error = format!("{error:#}"), "the audio's silences could not be read; pauses come from word timings alone");
+            Vec::new()
+        })
+    }
+
+    async fn analyse(&self, job: &ClaimedJob, recording: &RecordingToProcess, audio_key: &str, transcript: Transcript) -> Result<(), JobFailure> {
         if let Some((_, run)) = self.store.analysis(&job.owner, &job.interview_id).await.map_err(transient)?
             && run >= job.run
         {
@@ -300,6 +317,7 @@ impl Pipeline {
         let context = crate::analysis::Context {
             interview_type: recording.context.interview_type,
             job_description: recording.context.job_description.clone(),
+            silences: self.silences(audio_key).await,
         };
         let transcript = Arc::new(transcript);
         let measured = {
@@ -383,7 +401,7 @@ impl JobRunner for Pipeline {
             ));
         }
         let transcript = self.speakers(&job, &audio_key, transcript).await?;
-        self.analyse(&job, &recording, transcript).await?;
+        self.analyse(&job, &recording, &audio_key, transcript).await?;
         self.notify_completed(&job, &recording).await?;
         self.enter(&job, Stage::Completed, None, None).await
     }

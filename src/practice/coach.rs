@@ -42,7 +42,17 @@ pub fn answer_feedback(question: &PracticeQuestion, metrics: &AnswerMetrics) -> 
         if !present.is_empty() {
             strengths.push(format!("You {}.", join(&present)));
         }
+        // The words each judgement rests on, so the reader can check it.
+        for cue in metrics.star_cues.iter().filter(|c| !c.quote.is_empty()) {
+            let part = format!("{:?}", cue.part);
+            if !strengths.iter().any(|s| s.starts_with(&format!("{part}: "))) {
+                strengths.push(format!("{part}: \"{}\"", cue.quote));
+            }
+        }
         improvements.extend(parts.iter().filter(|p| !p.0).map(|p| p.2.to_owned()));
+    }
+    if let Some(fit) = metrics.fit.as_ref().filter(|f| f.score <= 3) {
+        improvements.insert(0, format!("Answer the question asked ({}/5): {}.", fit.score, fit.reasons.join("; ")));
     }
     if metrics.has_numbers {
         strengths.push("You quantified the impact — numbers make a story credible.".to_owned());
@@ -73,9 +83,19 @@ pub fn answer_feedback(question: &PracticeQuestion, metrics: &AnswerMetrics) -> 
     } else {
         strengths.push("A good length for a spoken answer.".to_owned());
     }
-    let rating = rating(metrics.score);
+    // A story missing half its parts, or an answer beside the question, is
+    // never rated strong whatever its polish; the detail says why.
+    let by_mark = rating(metrics.score);
+    let star_cap = if story { 1 + (metrics.star_score / 25) as u8 } else { 5 };
+    let fit_cap = metrics.fit.as_ref().map_or(5, |f| f.score.max(1) + 1);
+    let rating = by_mark.min(star_cap).min(fit_cap).max(1);
+    let capped = if rating < by_mark {
+        if rating == star_cap { format!(" Rated {rating}/5, not {by_mark}: the story has {} of its 4 STAR parts.", metrics.star_score / 25) } else { format!(" Rated {rating}/5, not {by_mark}: it does not quite answer the question.") }
+    } else {
+        String::new()
+    };
     let detail = format!(
-        "{} Your answer scores {}/100 ({}). {}",
+        "{} Your answer scores {}/100 ({}).{capped} {}",
         opening(rating),
         metrics.score,
         if story { format!("STAR {}/100", metrics.star_score) } else { "technical answer".to_owned() },
@@ -120,6 +140,11 @@ fn structure(question: &PracticeQuestion) -> Vec<String> {
         ]
     };
     steps.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// "1 story", "3 stories".
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 fn join(items: &[&str]) -> String {
@@ -239,9 +264,10 @@ pub fn session_feedback(session: &PracticeSession) -> Feedback {
         if present >= 0.75 {
             strengths.push(format!("Most stories state the {part}."));
         } else {
+            let with = (present * stories.len() as f64).round() as usize;
             improvements.push(format!(
-                "Only {:.0}% of your stories state the {part}; make it a habit.",
-                present * 100.0
+                "Only {with} of your {} state the {part}; make it a habit.",
+                plural(stories.len(), "story", "stories")
             ));
         }
     }
@@ -259,12 +285,16 @@ pub fn session_feedback(session: &PracticeSession) -> Feedback {
     if fillers + hedges == 0 {
         strengths.push("Clean, confident wording throughout.".to_owned());
     } else {
-        improvements.push(format!("{fillers} fillers and {hedges} hedges in all; rehearse aloud to cut them."));
+        improvements.push(format!(
+            "{} and {} in all; rehearse aloud to cut them.",
+            plural(fillers, "filler", "fillers"),
+            plural(hedges, "hedge", "hedges")
+        ));
     }
     if !skipped.is_empty() {
         improvements.insert(
             0,
-            format!("{} question(s) left unanswered — practise them next: \"{}\"", skipped.len(), skipped.join("\", \"")),
+            format!("{} left unanswered — practise them next: \"{}\"", plural(skipped.len(), "question", "questions"), skipped.join("\", \"")),
         );
     }
     let best = answered.iter().max_by_key(|(_, m)| m.score);
@@ -313,6 +343,7 @@ mod tests {
     #[test]
     fn a_story_without_a_result_is_told_to_end_on_one() {
         let metrics = measure(
+            "Tell me about a time you handled a difficult deadline.",
             "Last year our team had a launch in two weeks. My goal was to ship the payments page. I planned the work and I paired with QA every day.",
             InterviewType::Behavioral,
         );
@@ -325,7 +356,7 @@ mod tests {
 
     #[test]
     fn technical_answers_are_not_held_to_star() {
-        let metrics = measure("I would shard by customer id and cache reads.", InterviewType::Technical);
+        let metrics = measure("How would you scale the database?", "I would shard by customer id and cache reads.", InterviewType::Technical);
         let feedback = answer_feedback(&question("technical"), &metrics);
         assert!(!feedback.improvements.iter().any(|i| i.contains("situation")), "{feedback:?}");
         assert!(feedback.suggested_structure[0].starts_with("Restate the problem"));

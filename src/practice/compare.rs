@@ -140,7 +140,7 @@ pub fn compare(interview_id: &str, session: &PracticeSession, asked: &[Asked], s
         };
         matched_asked[column] = true;
         let prep = session.answers.iter().find(|a| a.question_id == question.id);
-        let actual = measure(&asked[column].answer, session.interview_type);
+        let actual = measure(&asked[column].text, &asked[column].answer, session.interview_type);
         matches.push(QuestionMatch {
             practice_question_id: question.id.clone(),
             practice_question: question.text.clone(),

@@ -5,6 +5,7 @@
 use protocol::interview::InterviewType;
 use protocol::practice::{AnswerMetrics, StarParts};
 
+use crate::analysis::fit::fit;
 use crate::analysis::{Context, analyse_text, star_of};
 
 /// Answers shorter than this many words are thin.
@@ -12,12 +13,12 @@ pub const SHORT_ANSWER_WORDS: usize = 60;
 /// Answers longer than this many words ramble.
 pub const LONG_ANSWER_WORDS: usize = 320;
 
-/// Measures an answer.
-pub fn measure(answer: &str, interview_type: InterviewType) -> AnswerMetrics {
-    let context = Context { interview_type: Some(interview_type), job_description: None };
+/// Measures an answer to `question`.
+pub fn measure(question: &str, answer: &str, interview_type: InterviewType) -> AnswerMetrics {
+    let context = Context { interview_type: Some(interview_type), ..Context::default() };
     let analysis = analyse_text(answer, &context);
-    let star = star_of(answer);
-    let star = StarParts { situation: star.situation, task: star.task, action: star.action, result: star.result };
+    let found = star_of(answer);
+    let star = StarParts { situation: found.situation, task: found.task, action: found.action, result: found.result };
     let star_score = 25 * [star.situation, star.task, star.action, star.result].into_iter().filter(|p| *p).count() as u32;
     let mut metrics = AnswerMetrics {
         word_count: analysis.word_count,
@@ -28,6 +29,8 @@ pub fn measure(answer: &str, interview_type: InterviewType) -> AnswerMetrics {
         star_score,
         has_numbers: has_numbers(answer),
         score: 0,
+        star_cues: found.cues,
+        fit: Some(fit(question, answer).into()),
     };
     metrics.score = mark(&metrics);
     metrics
@@ -71,6 +74,7 @@ pub fn has_numbers(text: &str) -> bool {
 mod tests {
     use super::*;
 
+    const QUESTION: &str = "Tell me about a time you made a service more reliable.";
     const STAR_ANSWER: &str = "Last year our checkout service was failing during sales. My task was to make it \
         reliable before Black Friday. I built load tests, I split the database writes into a queue and I \
         coached two juniors through the rollout. As a result, errors fell by 80 percent and we handled \
@@ -78,7 +82,7 @@ mod tests {
 
     #[test]
     fn a_full_star_story_with_numbers_scores_high() {
-        let m = measure(STAR_ANSWER, InterviewType::Behavioral);
+        let m = measure(QUESTION, STAR_ANSWER, InterviewType::Behavioral);
         assert!(m.star.situation && m.star.task && m.star.action && m.star.result, "{m:?}");
         assert_eq!(m.star_score, 100);
         assert!(m.has_numbers);
@@ -88,12 +92,12 @@ mod tests {
 
     #[test]
     fn a_hedging_filler_laden_short_answer_scores_low() {
-        let m = measure("Um, I think I maybe sort of helped, like, with the project, you know.", InterviewType::Behavioral);
+        let m = measure(QUESTION, "Um, I think I maybe sort of helped, like, with the project, you know.", InterviewType::Behavioral);
         assert!(m.fillers >= 2, "{m:?}");
         assert!(m.hedges >= 1, "{m:?}");
         assert!(!m.has_numbers);
         assert!(m.score < 40, "{m:?}");
-        assert!(m.score < measure(STAR_ANSWER, InterviewType::Behavioral).score);
+        assert!(m.score < measure(QUESTION, STAR_ANSWER, InterviewType::Behavioral).score);
     }
 
     #[test]
@@ -104,7 +108,29 @@ mod tests {
     }
 
     #[test]
+    fn empty_one_word_and_ten_thousand_word_answers_get_measures_that_say_so() {
+        let long = "I rebuilt the deploy pipeline and the release time fell by half. ".repeat(800);
+        for answer in ["", "Yes.", long.as_str()] {
+            let m = measure(QUESTION, answer, InterviewType::Behavioral);
+            let json = serde_json::to_string(&m).unwrap();
+            assert!(!json.contains("NaN") && !json.contains("null,\"score\"") && !json.contains(":-"), "{json}");
+            assert!(m.score <= 100);
+            let fit = m.fit.unwrap();
+            if answer.split_whitespace().count() < 8 {
+                assert!(fit.score <= 2 && !fit.reasons.is_empty(), "{answer:?}: {fit:?}");
+            }
+        }
+        let long = measure(QUESTION, &long, InterviewType::Behavioral);
+        assert_eq!(long.word_count, 9600);
+        let feedback = crate::practice::coach::answer_feedback(
+            &protocol::practice::PracticeQuestion { id: "q".into(), order: 1, text: QUESTION.into(), category: "behavioral".into(), source: "bank".into(), skill: None },
+            &long,
+        );
+        assert!(feedback.improvements.iter().any(|i| i.starts_with("Tighten it: 9600 words")), "{feedback:?}");
+    }
+
+    #[test]
     fn an_empty_answer_scores_zero() {
-        assert_eq!(measure("", InterviewType::Technical).score, 0);
+        assert_eq!(measure(QUESTION, "", InterviewType::Technical).score, 0);
     }
 }

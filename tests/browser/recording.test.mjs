@@ -327,6 +327,12 @@ describe("recording page", () => {
     const star = await shownAnswer.locator(".star-part").evaluateAll((parts) => parts.map((p) => [p.dataset.part, p.dataset.present]));
     assert.deepEqual(star, ["situation", "task", "action", "result"].map((part) => [part, String(Boolean(answer.star[part]))]), "S/T/A/R marks");
     assert.ok(star.some(([, present]) => present === "true"), "the story has STAR parts");
+    // Each part found is quoted from the answer, and the fit to the question is shown with its reasons.
+    const quotes = await shownAnswer.locator(".star-quotes q").allTextContents();
+    const firstQuotes = ["situation", "task", "action", "result"].map((part) => answer.star.cues.find((c) => c.part === part && c.quote)?.quote).filter(Boolean);
+    assert.ok(firstQuotes.length > 0, "the parts found are quoted");
+    assert.deepEqual(quotes, firstQuotes);
+    assert.match(await shownAnswer.locator("[data-testid=answer-fit]").textContent(), new RegExp(`^Answers the question: ${answer.fit.score} / 5`));
     await shownAnswer.locator("[data-testid=answer-jump]").click();
     await page.waitForFunction(() => document.activeElement?.matches("#transcript li.segment.flash"));
     assert.match(await page.evaluate(() => document.activeElement.textContent), /database migration/, "the jump lands on the answer");

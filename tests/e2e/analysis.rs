@@ -62,6 +62,15 @@ pub async fn finished(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 /// Every durable event of the user, replayed from the start.
+/// Waits until the local speech model (loaded in the background) transcribes.
+async fn speech_model_loaded(app: &TestApp) {
+    let deadline = Instant::now() + JOB_WAIT;
+    while app.get("/api/v1/models").await.json::<Value>().await.unwrap()["transcription"]["kind"] != "local" {
+        assert!(Instant::now() < deadline, "the speech model did not load");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub async fn replayed_events(app: &TestApp, token: &str) -> Vec<Value> {
     let mut socket = app.socket(token).await;
     socket.send_json(json!({"type": "hello", "last_seq": 0})).await;
@@ -107,12 +116,7 @@ async fn a_spoken_interview_uploaded_as_m4a_is_transcribed_analysed_and_notified
     })
     .await;
     let user = app.new_user("Maya").await;
-    // The local model loads in the background; wait until it is ready.
-    let deadline = Instant::now() + JOB_WAIT;
-    while app.get("/api/v1/models").await.json::<Value>().await.unwrap()["transcription"]["kind"] != "local" {
-        assert!(Instant::now() < deadline, "the speech model did not load");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    speech_model_loaded(&app).await;
 
     let id = upload(
         &app,
@@ -347,4 +351,30 @@ async fn deleting_an_interview_while_its_job_runs_stops_the_job_and_removes_ever
     assert!(leftovers.is_empty(), "files left: {leftovers:?}");
     let listed: Value = get(&app, &user.token, "/api/v1/notifications").await.json().await.unwrap();
     assert!(listed["items"].as_array().unwrap().is_empty(), "no notification for a deleted interview");
+}
+
+#[actix_web::test]
+async fn silences_inside_an_answer_are_pauses_even_when_the_word_timings_run_over_them() {
+    let models = crate::models::fixtures().await;
+    // Four silences of 0.8–1.0 s between the candidate's sentences.
+    let (wav, _) = speak("pauses");
+    let app = spawn_app_with(move |s| {
+        s.models.dir = models;
+        s.models.stt = "whisper-tiny.en".into();
+    })
+    .await;
+    let user = app.new_user("Pia").await;
+    speech_model_loaded(&app).await;
+    let id = upload(&app, &user.token, "hard-call.wav", "audio/wav", std::fs::read(&wav).unwrap(), &[("interview_type", "behavioral")]).await;
+    let interview = finished(&app, &user.token, &id).await;
+    assert_eq!(interview["status"], "completed", "{interview}");
+    let analysis: Value = get(&app, &user.token, &format!("/api/v1/interviews/{id}/analysis")).await.json().await.unwrap();
+    let pauses = &analysis["speech"]["pauses"];
+    let count = pauses["count"].as_u64().unwrap();
+    assert!((3..=5).contains(&count), "four silences, found {count}: {pauses}");
+    let total = pauses["total_secs"].as_f64().unwrap();
+    assert!((2.4..=5.0).contains(&total), "{pauses}");
+    for pause in pauses["list"].as_array().unwrap() {
+        assert!(pause["duration"].as_f64().unwrap() >= 0.6, "{pause}");
+    }
 }
