@@ -300,7 +300,10 @@ fn split(tokens: &[Token], kept: &[usize]) -> Vec<Range<usize>> {
     for k in 1..kept.len() {
         let previous = &tokens[kept[k - 1]];
         let (here, next) = (word(k), word(k + 1));
-        let opener_then_subject = sets.openers.contains(here) && (sets.subjects.contains(next) || sets.openers.contains(next));
+        // "…before the audit" stays with its clause; "…and I…" starts one.
+        let subordinate = matches!(here, "before" | "after" | "until" | "when" | "while" | "since" | "once" | "because" | "although" | "though");
+        let opener_then_subject =
+            sets.openers.contains(here) && !subordinate && (sets.subjects.contains(next) || sets.openers.contains(next));
         let boundary = previous.stop_after
             || (previous.comma_after && (sets.subjects.contains(here) || sets.openers.contains(here)))
             || (k - start >= 3 && (opener_then_subject || here == "which" || (here == "so" && next == "that")));
@@ -414,10 +417,14 @@ fn task(words: &[&str]) -> Option<String> {
         return Some(found.phrase.to_owned());
     }
     let wanted = words.iter().position(|w| matches!(*w, "wanted" | "needed" | "expected" | "asked"));
-    if let Some(at) = wanted
-        && words[at..].iter().any(|w| matches!(*w, "by" | "before" | "within" | "inside"))
-    {
-        return Some(words[at].to_owned());
+    if let Some(at) = wanted {
+        let deadline = words[at..].iter().any(|w| matches!(*w, "by" | "before" | "within" | "inside"));
+        // "needed it under a hundred", "wanted it fixed": a bar to reach.
+        let bar = matches!(words[at], "wanted" | "needed")
+            && words[at + 1..].iter().take(4).any(|w| matches!(*w, "under" | "below" | "over" | "above" | "done" | "fixed" | "live" | "ready" | "finished"));
+        if deadline || bar {
+            return Some(words[at].to_owned());
+        }
     }
     // "we had two weeks to", "which left us eleven working days", "gave me about five months".
     words.iter().enumerate().find_map(|(at, w)| {
@@ -594,6 +601,13 @@ mod tests {
             vec![Some(StarPart::Situation), Some(StarPart::Task), Some(StarPart::Action), Some(StarPart::Result)],
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_task_can_be_someone_wanting_it_done_by_a_time_or_to_a_bar() {
+        for text in ["The regional manager wanted it fixed before the audit.", "The product team needed it under a hundred milliseconds.", "We had two weeks to redesign the signup flow."] {
+            assert_eq!(parts(text)[0].0, Some(StarPart::Task), "{text}: {:?}", parts(text));
+        }
     }
 
     #[test]
