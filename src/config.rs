@@ -277,7 +277,7 @@ pub struct PracticeSettings {
     pub coaching_max_tokens: u32,
     /// Offline: how long the local chat model may take to write questions or
     /// the session summary, or a coaching reply's first words, before the
-    /// rules answer; 0 leaves practice to the rules.
+    /// rules answer; 0 (the default) leaves practice to the rules.
     pub local_model_secs: u64,
     /// Offline: longest coaching reply or summary from the local model, in tokens.
     pub local_max_tokens: u32,

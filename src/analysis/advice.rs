@@ -58,6 +58,8 @@ const QUESTION_QUOTE_CHARS: usize = 45;
 pub struct Findings<'a> {
     pub tokens: &'a [Token],
     pub sentences: &'a [Sentence],
+    /// `candidate[i]`: token `i` is the candidate's (quotes hold only theirs).
+    pub candidate: &'a [bool],
     pub hits: &'a [Hit],
     pub polarity: &'a [i8],
     pub hedge_tokens: &'a [usize],
@@ -133,16 +135,24 @@ pub fn recommend(findings: &Findings<'_>) -> Vec<Recommendation> {
     recommendations
 }
 
-/// The sentence holding token `i`, quoted.
+/// The sentence holding token `i`, quoted: the candidate's words of it
+/// around `i` only (an interviewer's words run into it are left out).
 fn evidence_at(findings: &Findings<'_>, i: usize) -> Option<String> {
     let index = findings.sentences.partition_point(|s| s.last < i);
     let sentence = findings.sentences.get(index)?;
-    Some(quote(
-        findings.tokens,
-        sentence.first,
-        sentence.last,
-        EVIDENCE_MAX_CHARS,
-    ))
+    let theirs = |k: usize| findings.candidate.get(k).copied().unwrap_or(true);
+    if !theirs(i) {
+        return None;
+    }
+    let mut first = i;
+    while first > sentence.first && theirs(first - 1) {
+        first -= 1;
+    }
+    let mut last = i;
+    while last < sentence.last && theirs(last + 1) {
+        last += 1;
+    }
+    Some(quote(findings.tokens, first, last, EVIDENCE_MAX_CHARS))
 }
 
 /// The densest window of fillers: (first hit, hits in it).

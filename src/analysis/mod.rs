@@ -146,6 +146,7 @@ fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
     let recommendations = advice::recommend(&advice::Findings {
         tokens: &tokens,
         sentences: &sentences,
+        candidate: &layout.candidate,
         hits: &hits,
         polarity: &tone.polarity,
         hedge_tokens: &tone.hedge_tokens,

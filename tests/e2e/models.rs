@@ -128,6 +128,7 @@ async fn with_no_endpoint_the_local_models_serve_chat_speech_embeddings_and_diar
         s.models.embed = "all-minilm-l6-v2".into();
         s.models.diarize = "silero-campplus".into();
         s.chat.max_reply_tokens = 12;
+        s.practice.local_model_secs = 20;
         s.practice.local_max_tokens = 12;
     })
     .await;
