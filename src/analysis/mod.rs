@@ -32,6 +32,7 @@ pub mod phrases;
 pub mod relevance;
 pub mod score;
 pub mod star;
+pub mod star_words;
 pub mod structure;
 pub mod synthetic;
 pub mod timeline;
