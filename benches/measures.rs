@@ -7,6 +7,14 @@
 //! (45 answers written separately and only ever scored: the honest figure).
 //! `GUIDE.md` there says how every label was made.
 //!
+//! Pauses need audio: with `BENCH_PAUSES=1` (espeak-ng, sox and the
+//! `whisper-tiny.en` model in `target/tmp/models`, as the e2e suite leaves
+//! them), every spoken answer of the held-out set is spoken sentence by
+//! sentence with known silences between (0.3–1.2 s; espeak-ng's own silence
+//! around each sentence trimmed and commas dropped, so the labelled pause
+//! count is exact), transcribed by local Whisper and analysed with and without
+//! the audio's quiet stretches; the pause counts are compared (aim: within ±1).
+//!
 //! Run: `cargo bench --bench measures` (`BENCH_SHOW=1` also lists every
 //! disagreement on the development sets).
 
@@ -56,6 +64,9 @@ fn main() {
     if show {
         disagreements(&dev);
     }
+    if std::env::var_os("BENCH_PAUSES").is_some() {
+        pauses(&held_out);
+    }
 
 }
 
@@ -101,4 +112,66 @@ fn disagreements(items: &[Item]) {
             println!("   fillers: labelled {:?}, found {} ({})", item.fillers, fillers.total, terms.join(", "));
         }
     }
+}
+
+/// Silences between an answer's sentences, in turn (seconds): half of them pauses.
+const GAPS: [f64; 6] = [0.3, 0.9, 0.5, 1.2, 0.4, 0.7];
+
+/// Pause counts on spoken audio with known silences, with and without the
+/// audio's quiet stretches.
+fn pauses(items: &[Item]) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let models = root.join("target/tmp/models");
+    let work = std::env::temp_dir().join("debrief-measures-pauses");
+    std::fs::create_dir_all(&work).unwrap();
+    println!();
+    println!("| answer | pauses labelled | from word timings | with the audio's silences |");
+    println!("|---|---|---|---|");
+    let (mut within_words, mut within_audio, mut n) = (0, 0, 0);
+    for item in items.iter().filter(|i| i.styles.iter().any(|s| s == "spoken")) {
+        let sentences: Vec<&str> = item.answer.split_inclusive(['.', '?', '!']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        // Run-on answers have no stops: cut them every 14 words instead.
+        let words: Vec<&str> = item.answer.split_whitespace().collect();
+        let chunks: Vec<String> = if sentences.len() > 1 {
+            sentences.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            words.chunks(14).map(|c| c.join(" ")).collect()
+        };
+        // No commas inside a chunk: espeak-ng would pause at them, unlabelled.
+        let chunks: Vec<String> = chunks.iter().map(|c| c.replace([',', ';', ':', '—', '–'], "")).collect();
+        let mut turns = vec![serde_json::json!({"speaker": "interviewer", "text": item.question, "pause_after": 1.2})];
+        let mut labelled = 0;
+        for (k, chunk) in chunks.iter().enumerate() {
+            let last = k + 1 == chunks.len();
+            let gap = if last { 0.5 } else { GAPS[k % GAPS.len()] };
+            labelled += usize::from(!last && gap >= 0.6);
+            turns.push(serde_json::json!({"speaker": "candidate", "text": chunk, "pause_after": gap}));
+        }
+        let script = work.join(format!("{}.json", item.id));
+        let wav = work.join(format!("{}.wav", item.id));
+        std::fs::write(&script, serde_json::json!({"turns": turns, "trim": true}).to_string()).unwrap();
+        let made = std::process::Command::new("python3").arg(root.join("tests/audio/make_audio.py")).arg(&script).arg(&wav).status().unwrap();
+        assert!(made.success(), "espeak-ng and sox are needed (scripts/install-audio-deps.sh)");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .args(["transcribe", "--model", "whisper-tiny.en", "--json"])
+            .arg(&wav)
+            .env("DEBRIEF_MODELS__DIR", &models)
+            .env("DEBRIEF_MODELS__FETCH_ON_START", "false")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let transcript: protocol::transcript::Transcript = serde_json::from_slice(&output.stdout).unwrap();
+        let mut pcm = debrief::audio::WavPcm::open(&wav).unwrap().unwrap();
+        let silences = debrief::silence::silences(&mut pcm, debrief::analysis::pace::PAUSE_SECS).unwrap();
+        let count = |silences: Vec<(f64, f64)>| {
+            let context = Context { silences, ..Context::default() };
+            debrief::analysis::analyse(&transcript, &context).speech.pauses.count
+        };
+        let (from_words, from_audio) = (count(Vec::new()), count(silences));
+        within_words += usize::from(from_words.abs_diff(labelled) <= 1);
+        within_audio += usize::from(from_audio.abs_diff(labelled) <= 1);
+        n += 1;
+        println!("| {} | {labelled} | {from_words} | {from_audio} |", item.id);
+    }
+    println!("| within ±1 | | {within_words} of {n} | {within_audio} of {n} |");
 }

@@ -8,7 +8,9 @@ they run on real audio whose words are known.
                                            (N: the script N times over)
 
 SCRIPT.json: {"turns": [{"speaker": "interviewer"|"candidate", "text": "...",
-"pause_after": seconds}], "repeat": n (optional: the turns n times over)}.
+"pause_after": seconds}], "repeat": n (optional: the turns n times over),
+"trim": true (optional: cut espeak-ng's own silence before and after each
+turn, so the silences between turns are exactly `pause_after`)}.
 """
 
 import json
@@ -37,7 +39,8 @@ def main():
             speak(turn["text"], voice, speed, raw)
             norm = Path(tmp) / f"{i:03}n.wav"
             pause = float(turn.get("pause_after", 0.4))
-            subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(norm), "pad", "0", str(pause)], check=True)
+            trim = ["silence", "1", "0.01", "-60d", "reverse", "silence", "1", "0.01", "-60d", "reverse"] if script.get("trim") else []
+            subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(norm), *trim, "pad", "0", str(pause)], check=True)
             pieces.append(str(norm))
         subprocess.run(["sox", *pieces, str(out_path)], check=True)
     out_path.with_suffix(".txt").write_text(" ".join(t["text"] for t in turns) + "\n")
