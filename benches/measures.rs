@@ -47,7 +47,7 @@ fn main() {
     println!("| set | answers | relevance: Spearman with the labels | exact | within 1 |");
     println!("|---|---|---|---|---|");
     for (name, items) in [("development (a+b)", &dev), ("held out (c)", &held_out)] {
-        let found: Vec<f64> = items.iter().map(|i| f64::from(fit(&i.question, &i.answer).score)).collect();
+        let found: Vec<f64> = items.iter().map(|i| f64::from(fit(&i.question, &i.answer, &star_of(&i.answer)).score)).collect();
         let labels: Vec<f64> = items.iter().map(|i| f64::from(i.relevance)).collect();
         let exact = found.iter().zip(&labels).filter(|(f, l)| f == l).count();
         let near = found.iter().zip(&labels).filter(|(f, l)| (*f - *l).abs() <= 1.0).count();
@@ -83,7 +83,7 @@ fn disagreements(items: &[Item]) {
             .collect();
         let fillers = analyse_text(&item.answer, &Context::default()).speech.fillers;
         let filler_wrong = item.fillers.is_some_and(|label| label as usize != fillers.total);
-        let fit = fit(&item.question, &item.answer);
+        let fit = fit(&item.question, &item.answer, &star);
         let fit_wrong = fit.score.abs_diff(item.relevance) > 1;
         if wrong.is_empty() && !filler_wrong && !fit_wrong {
             continue;

@@ -35,7 +35,7 @@ use crate::speakers::channels::EnvelopeWriter;
 pub const SILENCE_DBFS: f64 = -45.0;
 
 /// Samples per frame of the silence measure (30 ms at 16 kHz).
-const FRAME: usize = 480;
+pub const FRAME: usize = 480;
 /// Audio tracks mixed at most (a recording with more keeps the first ones).
 pub const MAX_TRACKS: usize = 8;
 /// How far (16 kHz samples, 60 s) one track may run ahead of another before

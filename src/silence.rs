@@ -11,10 +11,9 @@
 //! least `min_secs` are the silences; the analysis keeps those that fall
 //! between two of the candidate's words.
 
+use crate::media::{FRAME, dbfs};
 use crate::stt::Pcm;
 
-/// Frame length, samples at 16 kHz (30 ms).
-const FRAME: usize = 480;
 /// Frames read at a time (about 30 s).
 const WINDOW_FRAMES: usize = 1000;
 /// Where between the noise floor and the speech level the quiet threshold sits.
@@ -40,7 +39,7 @@ fn frame_levels(pcm: &mut dyn Pcm) -> anyhow::Result<Vec<f32>> {
         }
         for frame in samples.chunks(FRAME) {
             let mean_square = frame.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>() / frame.len() as f64;
-            levels.push((10.0 * mean_square.max(1e-12).log10()) as f32);
+            levels.push(dbfs(mean_square.sqrt()) as f32);
         }
         start += samples.len();
     }

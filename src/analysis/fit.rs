@@ -19,9 +19,10 @@
 
 use std::sync::LazyLock;
 
+use protocol::analysis::Star;
+
 use super::phrases::PhraseSet;
-use super::star::star_of_text;
-use super::structure::{BEHAVIORAL_CUES, NON_STORY_QUESTIONS};
+use super::structure::asks_for_story;
 use super::tokens::from_text;
 
 /// A story shorter than this many words is thin.
@@ -112,19 +113,13 @@ pub struct Fit {
 struct Sets {
     near_miss: PhraseSet,
     declines: PhraseSet,
-    behavioral: PhraseSet,
-    non_story: PhraseSet,
 }
 
-static SETS: LazyLock<Sets> = LazyLock::new(|| Sets {
-    near_miss: PhraseSet::new(NEAR_MISS),
-    declines: PhraseSet::new(DECLINES),
-    behavioral: PhraseSet::new(BEHAVIORAL_CUES),
-    non_story: PhraseSet::new(NON_STORY_QUESTIONS),
-});
+static SETS: LazyLock<Sets> = LazyLock::new(|| Sets { near_miss: PhraseSet::new(NEAR_MISS), declines: PhraseSet::new(DECLINES) });
 
-/// How well `answer` answers `question`.
-pub fn fit(question: &str, answer: &str) -> Fit {
+/// How well `answer` answers `question`, given the answer's STAR reading
+/// (the caller has it already).
+pub fn fit(question: &str, answer: &str, star: &Star) -> Fit {
     let question_tokens = from_text(question);
     let answer_tokens = from_text(answer);
     let q: Vec<&str> = question_tokens.iter().map(|t| t.norm.as_str()).collect();
@@ -135,20 +130,16 @@ pub fn fit(question: &str, answer: &str) -> Fit {
     let mut reasons = Vec::new();
     let mut evidence = Vec::new();
 
-    let wants_story = (!sets.behavioral.find_all(&q).is_empty() || q.starts_with(&["tell", "me", "about", "a"]))
-        && sets.non_story.find_all(&q).is_empty();
+    let wants_story = asks_for_story(&q);
     if let Some(declined) = sets.declines.find_all(&a).first() {
         return Fit { score: 1, topic: None, evidence, reasons: vec![format!("it declines the question (\"{}\")", declined.phrase)] };
     }
     if a.is_empty() {
         return Fit { score: 1, topic: None, evidence, reasons: vec!["there is no answer".to_owned()] };
     }
-    if wants_story {
-        let star = star_of_text(&answer_tokens);
-        if !star.action {
-            score = score.min(2);
-            reasons.push("the question asks for a story and the answer tells none (no step of yours in it)".to_owned());
-        }
+    if wants_story && !star.action {
+        score = score.min(2);
+        reasons.push("the question asks for a story and the answer tells none (no step of yours in it)".to_owned());
     }
 
     let question_text = format!(" {} ", q.join(" "));
@@ -207,6 +198,11 @@ fn stem(word: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::star::star_of_text;
+
+    fn fit(question: &str, answer: &str) -> Fit {
+        super::fit(question, answer, &star_of_text(&from_text(answer)))
+    }
 
     #[test]
     fn a_story_on_the_topic_asked_scores_five() {

@@ -311,6 +311,13 @@ fn is_question(tokens: &[Token], sentence: &Sentence, words: &[&str]) -> bool {
     !(tag || you_know_tag || rhetorical)
 }
 
+/// Whether a question asks for a story whatever the interview: a story cue
+/// ("tell me about a time…") or a "tell me about a…" opening, and not one of
+/// the [`NON_STORY_QUESTIONS`].
+pub fn asks_for_story(words: &[&str]) -> bool {
+    (SETS.behavioral.occurs_in(words) || words.starts_with(&["tell", "me", "about", "a"])) && !SETS.non_story.occurs_in(words)
+}
+
 fn is_behavioral(words: &[&str], context: &Context) -> bool {
     SETS.behavioral.occurs_in(words)
         || (context.interview_type == Some(InterviewType::Behavioral)
@@ -402,9 +409,9 @@ fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) 
         _ => String::new(),
     };
     let duration = end - start;
-    let fit = question.map(|q| {
+    let fit = question.zip(star.as_ref()).map(|(q, star)| {
         let said = |indices: &mut dyn Iterator<Item = usize>| indices.map(|i| tokens[i].surface.as_str()).collect::<Vec<_>>().join(" ");
-        super::fit::fit(&said(&mut (q.first..=q.last)), &said(&mut mine.iter().copied())).into()
+        super::fit::fit(&said(&mut (q.first..=q.last)), &said(&mut mine.iter().copied()), star).into()
     });
     Answer {
         question_index: span.question,

@@ -29,8 +29,8 @@ pub fn measure(question: &str, answer: &str, interview_type: InterviewType) -> A
         star_score,
         has_numbers: has_numbers(answer),
         score: 0,
+        fit: Some(fit(question, answer, &found).into()),
         star_cues: found.cues,
-        fit: Some(fit(question, answer).into()),
     };
     metrics.score = mark(&metrics);
     metrics

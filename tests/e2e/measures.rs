@@ -59,7 +59,7 @@ fn a_labelled_span_is_found_by_its_words_whatever_the_punctuation() {
 fn relevance_to_the_question_ranks_answers_as_the_labels_do() {
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/measures");
     let items: Vec<Item> = ["answers_a.json", "answers_b.json"].iter().flat_map(|f| eval::load(&folder.join(f))).collect();
-    let found: Vec<f64> = items.iter().map(|i| f64::from(debrief::analysis::fit::fit(&i.question, &i.answer).score)).collect();
+    let found: Vec<f64> = items.iter().map(|i| f64::from(debrief::analysis::fit::fit(&i.question, &i.answer, &star_of(&i.answer)).score)).collect();
     let labels: Vec<f64> = items.iter().map(|i| f64::from(i.relevance)).collect();
     let rho = eval::spearman(&found, &labels);
     assert!(rho >= 0.4, "Spearman {rho:.2}");
