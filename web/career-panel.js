@@ -6,7 +6,7 @@
 // open, again after each stored reply (the record may have grown), a deleted
 // conversation or a reconnect; a read that started before a change made here
 // is dropped. All text is set with textContent.
-import { $, describeError, element } from "./dom.js";
+import { $, describeError, element, onRowAction } from "./dom.js";
 
 /** The kinds of fact, in the order the panel lists them, with their headings. */
 const KINDS = [
@@ -276,13 +276,7 @@ export function careerPanel({ call }) {
   $("record-toggle").addEventListener("click", () => (record.open ? closeRecord() : openRecord()));
   $("record-close").addEventListener("click", () => closeRecord());
 
-  $("record-groups").addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-action]");
-    const id = button?.closest("li.record-item")?.dataset.id;
-    if (!id) return;
-    if (button.dataset.action === "edit") startEdit(id);
-    else if (button.dataset.action === "delete") deleteItem(id);
-  });
+  onRowAction($("record-groups"), "li.record-item", "id", { edit: startEdit, delete: deleteItem });
 
   // Escape closes the panel (an edit in progress takes its own Escape first).
   document.addEventListener("keydown", (event) => {

@@ -5,7 +5,7 @@
 // hands it to chat-state.js; a conversation deleted elsewhere is dropped and
 // another one opened. On a narrow screen the list folds into a toggle that
 // names the open conversation.
-import { $ } from "./dom.js";
+import { $, mergePage, onRowAction } from "./dom.js";
 import { adoptHistory, remember, state } from "./chat-state.js";
 import { clearMessageList, render } from "./messages-view.js";
 
@@ -98,15 +98,8 @@ export function conversationList({ call, showBanner, onDeleted }) {
       // than the list, so take only its titles.
       const titles = new Map(page.items.map((c) => [c.id, c.title]));
       state.conversations = state.conversations.map((c) => (titles.has(c.id) ? { ...c, title: titles.get(c.id) } : c));
-    } else if (more) {
-      const known = new Set(state.conversations.map((c) => c.id));
-      state.conversations.push(...page.items.filter((c) => !known.has(c.id)));
     } else {
-      // The first page again; keep the older pages already shown below it.
-      const fresh = new Set(page.items.map((c) => c.id));
-      const oldest = page.items.length ? Date.parse(page.items[page.items.length - 1].created_at) : 0;
-      const older = page.next_cursor ? state.conversations.filter((c) => !fresh.has(c.id) && Date.parse(c.created_at) < oldest) : [];
-      state.conversations = [...page.items, ...older];
+      state.conversations = mergePage(state.conversations, page, more);
     }
     if (more || !state.nextCursor) state.nextCursor = page.next_cursor ?? null;
     renderConversations();
@@ -206,13 +199,7 @@ export function conversationList({ call, showBanner, onDeleted }) {
     }, 800);
   }
 
-  $("conversations").addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-action]");
-    const id = button?.closest("li")?.dataset.id;
-    if (!id) return;
-    if (button.dataset.action === "open") openConversation(id);
-    else if (button.dataset.action === "delete") deleteConversation(id);
-  });
+  onRowAction($("conversations"), "li", "id", { open: openConversation, delete: deleteConversation });
 
   $("new-conversation").addEventListener("click", () => newConversation());
 

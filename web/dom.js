@@ -55,3 +55,32 @@ export function reconcileList(list, elements, items, keyOf, create, update) {
     if (!keep.has(key)) { node.remove(); elements.delete(key); }
   }
 }
+
+/**
+ * A list after loading one page of it (newest first, by `created_at`): with
+ * `more`, the older page's new items appended; otherwise the first page
+ * again, keeping the older pages already shown below it.
+ */
+export function mergePage(shown, page, more) {
+  if (more) {
+    const known = new Set(shown.map((item) => item.id));
+    return [...shown, ...page.items.filter((item) => !known.has(item.id))];
+  }
+  const fresh = new Set(page.items.map((item) => item.id));
+  const oldest = page.items.length ? Date.parse(page.items[page.items.length - 1].created_at) : 0;
+  const older = page.next_cursor ? shown.filter((item) => !fresh.has(item.id) && Date.parse(item.created_at) < oldest) : [];
+  return [...page.items, ...older];
+}
+
+/**
+ * Clicks on `button[data-action]` inside `list`'s rows (`row` selector) call
+ * `actions[action](key)`, where `key` is the row's `data-<keyName>`.
+ */
+export function onRowAction(list, row, keyName, actions) {
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    const key = button?.closest(row)?.dataset[keyName];
+    if (!key) return;
+    actions[button.dataset.action]?.(key);
+  });
+}

@@ -17,7 +17,7 @@
 // piece, and on reconnect the open conversation is read again.
 import { connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
-import { $ } from "./dom.js";
+import { $, onRowAction } from "./dom.js";
 import { careerPanel } from "./career-panel.js";
 import { chatFrames } from "./chat-frames.js";
 import { adoptHistory, contiguous, hasReply, state } from "./chat-state.js";
@@ -151,13 +151,7 @@ $("message-input").addEventListener("keydown", (event) => {
   }
 });
 
-$("messages").addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-action]");
-  const clientId = button?.closest("li")?.dataset.clientId;
-  if (!clientId) return;
-  if (button.dataset.action === "retry") retry(clientId);
-  else if (button.dataset.action === "discard") discard(clientId);
-});
+onRowAction($("messages"), "li", "clientId", { retry, discard });
 
 // Another tab queued, sent or discarded something: show the outbox as it is now.
 window.addEventListener("storage", (event) => {

@@ -11,7 +11,7 @@
 // acknowledged when no push is fresh. All user text is rendered with textContent.
 import { ApiError, connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
-import { $, describeError, element, reconcileList, setText, showError } from "./dom.js";
+import { $, describeError, element, mergePage, reconcileList, setText, showError } from "./dom.js";
 
 const RESUME_PREFIX = "debrief.uploads.";
 const CHUNK_KEY = "debrief.upload.chunk_bytes";
@@ -488,16 +488,7 @@ async function loadRecordings(more = false) {
     if (ticket === listTicket) $("recordings").setAttribute("aria-busy", "false");
   }
   if (ticket !== listTicket) return; // a newer load answers instead
-  if (more) {
-    const known = new Set(state.recordings.map((r) => r.id));
-    state.recordings.push(...page.items.filter((r) => !known.has(r.id)));
-  } else {
-    // The first page again; keep the older pages already shown below it.
-    const fresh = new Set(page.items.map((r) => r.id));
-    const oldest = page.items.length ? Date.parse(page.items[page.items.length - 1].created_at) : 0;
-    const older = page.next_cursor ? state.recordings.filter((r) => !fresh.has(r.id) && Date.parse(r.created_at) < oldest) : [];
-    state.recordings = [...page.items, ...older];
-  }
+  state.recordings = mergePage(state.recordings, page, more);
   // Older pages kept below the first one keep their own cursor.
   if (more || !state.recordings.slice(page.items.length).length) state.nextCursor = page.next_cursor ?? null;
   renderRecordings();
