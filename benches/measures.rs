@@ -15,6 +15,10 @@
 //! count is exact), transcribed by local Whisper and analysed with and without
 //! the audio's quiet stretches; the pause counts are compared (aim: within ±1).
 //!
+//! With `BENCH_EMBED=1` (the `all-minilm-l6-v2` model in `target/tmp/models`)
+//! it also ranks relevance by sentence-embedding similarity, the alternative
+//! the rules were chosen over.
+//!
 //! Run: `cargo bench --bench measures` (`BENCH_SHOW=1` also lists every
 //! disagreement on the development sets).
 
@@ -66,6 +70,9 @@ fn main() {
     }
     if std::env::var_os("BENCH_PAUSES").is_some() {
         pauses(&held_out);
+    }
+    if std::env::var_os("BENCH_EMBED").is_some() {
+        embedding_alternative(&[("development (a+b)", &dev), ("held out (c)", &held_out)]);
     }
 
 }
@@ -174,4 +181,34 @@ fn pauses(items: &[Item]) {
         println!("| {} | {labelled} | {from_words} | {from_audio} |", item.id);
     }
     println!("| within ±1 | | {within_words} of {n} | {within_audio} of {n} |");
+}
+
+/// The sentence-embedding alternative for relevance, measured beside the
+/// rules: all-MiniLM-L6-v2's cosine between the question and the whole answer,
+/// and the best of its 20-word stretches, ranked against the labels alone and
+/// added to the rules' score.
+fn embedding_alternative(sets: &[(&str, &Vec<Item>)]) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/models/all-minilm-l6-v2");
+    let embedder = debrief::embed::LocalEmbedder::load(&dir, "all-minilm-l6-v2").expect("the e2e suite leaves all-minilm-l6-v2 in target/tmp/models");
+    println!();
+    println!("| set | rules | cosine, whole answer | cosine, best stretch | rules + 2 × whole | rules + 2 × best |");
+    println!("|---|---|---|---|---|---|");
+    for (name, items) in sets {
+        let (mut rules, mut whole, mut best) = (Vec::new(), Vec::new(), Vec::new());
+        for item in items.iter() {
+            let words: Vec<&str> = item.answer.split_whitespace().collect();
+            let stretches: Vec<String> = words.chunks(20).map(|c| c.join(" ")).collect();
+            let mut texts = vec![item.question.as_str(), item.answer.as_str()];
+            texts.extend(stretches.iter().map(String::as_str));
+            let v = embedder.embed_batch(&texts).unwrap();
+            let cos = |k: usize| f64::from(debrief::embed::cosine(&v[0], &v[k]));
+            rules.push(f64::from(fit(&item.question, &item.answer, &star_of(&item.answer)).score));
+            whole.push(cos(1));
+            best.push((2..v.len()).map(cos).fold(f64::MIN, f64::max));
+        }
+        let labels: Vec<f64> = items.iter().map(|i| f64::from(i.relevance)).collect();
+        let plus = |extra: &[f64]| rules.iter().zip(extra).map(|(r, e)| r + 2.0 * e).collect::<Vec<f64>>();
+        let rho = |found: &[f64]| eval::spearman(found, &labels);
+        println!("| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |", rho(&rules), rho(&whole), rho(&best), rho(&plus(&whole)), rho(&plus(&best)));
+    }
 }
