@@ -285,6 +285,16 @@ pub struct PracticeSettings {
     pub match_threshold: f64,
     /// The same for the content-word overlap used while no embedding model is loaded.
     pub lexical_match_threshold: f64,
+    /// Longest spoken answer, in seconds (longer: 413).
+    pub max_answer_secs: u64,
+    /// Largest spoken answer's recording, in bytes (larger: 413).
+    pub max_answer_bytes: usize,
+    /// How often a live answer's partial transcript is refreshed, in milliseconds.
+    pub live_partial_ms: u64,
+    /// Longest stretch of a live answer transcribed again for each partial, in seconds.
+    pub live_window_secs: u64,
+    /// A live answer that receives no audio for this long is dropped, in seconds.
+    pub live_idle_secs: u64,
 }
 
 /// A remote OpenAI-compatible `/v1/audio/transcriptions` endpoint; empty

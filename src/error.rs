@@ -61,6 +61,14 @@ pub enum ApiError {
     Unanswered { question_ids: Vec<String> },
     #[error("this {0} was changed by someone else; reload it (version {1} is current)")]
     VersionConflict(&'static str, u64),
+    /// A spoken answer's audio cannot be used (format, decoding, no speech).
+    #[error("{message}")]
+    AudioRefused { code: &'static str, message: String },
+    #[error("the answer is longer than the limit of {limit_secs} seconds")]
+    AnswerTooLong { limit_secs: u64 },
+    /// No speech-to-text engine is ready (not configured, or still being fetched).
+    #[error("{0}")]
+    SpeechUnavailable(String),
     #[error("an unexpected error occurred")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -89,6 +97,9 @@ impl ApiError {
             Self::TusVersion => "unsupported_tus_version",
             Self::VersionConflict(..) => "version_conflict",
             Self::Unanswered { .. } => "questions_unanswered",
+            Self::AudioRefused { code, .. } => code,
+            Self::AnswerTooLong { .. } => "answer_too_long",
+            Self::SpeechUnavailable(_) => "speech_unavailable",
             Self::Unexpected(_) => "internal_error",
         }
     }
@@ -99,6 +110,7 @@ impl ApiError {
             Self::RateLimited { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
             Self::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
             Self::UploadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            Self::AnswerTooLong { limit_secs } => json!({ "limit_secs": limit_secs }),
             Self::OffsetMismatch { expected } => json!({ "offset": expected }),
             Self::QuotaExceeded { quota, used, requested } => {
                 json!({ "quota_bytes": quota, "used_bytes": used, "requested_bytes": requested })
@@ -119,6 +131,23 @@ impl From<protocol::account::InputError> for ApiError {
 impl From<protocol::interview::ContextError> for ApiError {
     fn from(error: protocol::interview::ContextError) -> Self {
         Self::Validation { field: error.field, message: error.message }
+    }
+}
+
+impl From<crate::practice::spoken::SpokenError> for ApiError {
+    fn from(error: crate::practice::spoken::SpokenError) -> Self {
+        use crate::practice::spoken::SpokenError as E;
+        match error {
+            E::TooLong(limit_secs) => Self::AnswerTooLong { limit_secs },
+            E::TooLarge(limit) => Self::PayloadTooLarge { limit },
+            E::NotFound(what) => Self::NotFound(what),
+            E::Closed(status) => Self::Conflict { code: "illegal_transition", message: format!("a {status} practice session cannot answer") },
+            E::EngineUnavailable(message) => Self::SpeechUnavailable(message),
+            E::Store(cause) => Self::Unexpected(cause),
+            refused @ (E::UnknownFormat(_) | E::Undecodable(_) | E::NoSpeech | E::Transcription(_)) => {
+                Self::AudioRefused { code: refused.code(), message: refused.to_string() }
+            }
+        }
     }
 }
 
@@ -144,6 +173,9 @@ impl ResponseError for ApiError {
             Self::Gone(_) => StatusCode::GONE,
             Self::QuotaExceeded { .. } | Self::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TusVersion => StatusCode::PRECONDITION_FAILED,
+            Self::AudioRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::AnswerTooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::SpeechUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -14,7 +14,8 @@
 //! - [`stt`]: speech to text: the `Transcriber` port and the local Whisper engine;
 //!   [`audio`]: WAV reading and resampling to 16 kHz.
 //! - [`media`]: decoding a recording's audio to 16 kHz mono WAV; [`opus`]:
-//!   Opus through the system's libopus.
+//!   Opus through the system's libopus; [`byte_pipe`]: a live recording's
+//!   bytes to its decoder thread.
 //! - [`speakers`]: who said what: speaker turns laid over the transcript,
 //!   roles, channels as speakers, the user's corrections.
 //! - [`pipeline`]: a recording's job, stage by stage (decode, transcribe,
@@ -38,6 +39,7 @@
 pub mod analysis;
 pub mod audio;
 pub mod auth;
+pub mod byte_pipe;
 pub mod cli;
 pub mod config;
 pub mod embed;

@@ -152,20 +152,20 @@ impl Track {
     }
 }
 
-/// Where the decoded audio goes: the 16 kHz mono WAV and its measures.
-struct Sink {
-    writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+/// Where the decoded audio goes (a WAV file, or memory), and its measures.
+struct Sink<'a> {
+    out: &'a mut dyn FnMut(&[f32]) -> Result<(), MediaError>,
     meter: Meter,
     max_samples: u64,
     max_secs: u64,
 }
 
-impl Sink {
+impl Sink<'_> {
     fn write(&mut self, samples: &[f32]) -> Result<(), MediaError> {
         for &sample in samples {
             self.meter.add(sample);
-            self.writer.write_sample(crate::audio::to_i16(sample)).map_err(io)?;
         }
+        (self.out)(samples)?;
         if self.meter.samples > self.max_samples {
             return Err(MediaError::TooLong { limit_secs: self.max_secs });
         }
@@ -178,7 +178,27 @@ impl Sink {
 /// `extension` (from the upload's file name) helps the container probe.
 pub fn decode_to_wav(input: &Path, extension: Option<&str>, output: &Path, envelope: &Path, max_secs: u64) -> Result<AudioInfo, MediaError> {
     let file = std::fs::File::open(input).map_err(io)?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let spec = hound::WavSpec { channels: 1, sample_rate: SPEECH_RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut writer = hound::WavWriter::create(output, spec).map_err(io)?;
+    let info = decode(Box::new(file), extension, Some(envelope), max_secs, &mut |samples| {
+        samples.iter().try_for_each(|&sample| writer.write_sample(crate::audio::to_i16(sample))).map_err(io)
+    })?;
+    writer.finalize().map_err(io)?;
+    Ok(info)
+}
+
+/// Decodes the audio of `source` (a file, bytes in memory, or a stream still
+/// arriving: it is read front to back, never sought) to 16 kHz mono samples,
+/// handed to `out` as they come; with several channels or tracks and an
+/// `envelope` path, their loudness envelope is written there.
+pub fn decode(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    extension: Option<&str>,
+    envelope: Option<&Path>,
+    max_secs: u64,
+    out: &mut dyn FnMut(&[f32]) -> Result<(), MediaError>,
+) -> Result<AudioInfo, MediaError> {
+    let stream = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(extension) = extension {
         hint.with_extension(extension);
@@ -202,16 +222,15 @@ pub fn decode_to_wav(input: &Path, extension: Option<&str>, output: &Path, envel
     let channels_of_first = audio[0].1.channels.as_ref().map_or(1, |c| c.count()).max(1);
     let source = format!("{} {} Hz", tracks[0].name, tracks[0].rate);
 
-    let spec = hound::WavSpec { channels: 1, sample_rate: SPEECH_RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let writer = hound::WavWriter::create(output, spec).map_err(io)?;
-    let mut sink = Sink { writer, meter: Meter::default(), max_samples: max_secs.saturating_mul(u64::from(SPEECH_RATE)), max_secs };
+    let mut sink = Sink { out, meter: Meter::default(), max_samples: max_secs.saturating_mul(u64::from(SPEECH_RATE)), max_secs };
     let several_tracks = tracks.len() > 1;
     let channels = if several_tracks { tracks.len() } else { channels_of_first };
-    let mut levels = if channels > 1 {
-        let rate = if several_tracks { SPEECH_RATE } else { tracks[0].rate };
-        Some(EnvelopeWriter::create(envelope, channels, rate).map_err(io)?)
-    } else {
-        None
+    let mut levels = match envelope {
+        Some(envelope) if channels > 1 => {
+            let rate = if several_tracks { SPEECH_RATE } else { tracks[0].rate };
+            Some(EnvelopeWriter::create(envelope, channels, rate).map_err(io)?)
+        }
+        _ => None,
     };
     let mut decode_errors = 0usize;
     let mut mono = Vec::new();
@@ -265,7 +284,6 @@ pub fn decode_to_wav(input: &Path, extension: Option<&str>, output: &Path, envel
     if let Some(levels) = levels {
         levels.finish().map_err(io)?;
     }
-    sink.writer.finalize().map_err(io)?;
     if sink.meter.samples == 0 {
         return Err(MediaError::Empty);
     }

@@ -41,6 +41,8 @@ pub struct AppState {
     pub local_engines: crate::models::loader::LocalEngines,
     pub chat_config: ChatConfig,
     pub session_deps: SessionDeps,
+    /// Transcribes, measures and stores practice answers said out loud.
+    pub spoken: crate::practice::spoken::Spoken,
     pub events: Events,
     pub uploads: Addr<Uploads>,
     /// Runs recording jobs (wake it when one is queued, cancel on delete).
@@ -86,15 +88,23 @@ impl Application {
             chat_config.clone(),
         )
         .start();
+        let settings = Arc::new(settings);
+        let spoken = crate::practice::spoken::Spoken {
+            store: store.clone(),
+            hub: hub.clone(),
+            speech: crate::pipeline::SpeechEngine::from_settings(&settings, &local_engines),
+            settings: Arc::clone(&settings),
+            chat_choice: chat_choice.clone(),
+        };
         let session_deps = SessionDeps {
             hub: hub.clone(),
             log: StoreEventLog::shared(store.clone()),
             chats: chats.clone(),
+            spoken: Arc::new(spoken.clone()),
         };
         let events = Events::new(store.clone(), hub.clone());
         let uploads = Uploads::new(hub.clone(), Arc::new(events.clone()), settings.uploads.actor_config()).start();
         let files: Arc<dyn FileStore> = Arc::new(LocalDir::new(&settings.storage.dir)?);
-        let settings = Arc::new(settings);
         let jobs = start_jobs(&settings, &store, &files, &events, &hub, &chat_choice, &local_engines)?;
         let auth = &settings.auth;
         let state = web::Data::new(AppState {
@@ -111,6 +121,7 @@ impl Application {
             local_engines,
             chat_config,
             session_deps,
+            spoken,
             settings,
             store,
             hub,
@@ -187,11 +198,7 @@ fn start_jobs(
     local_engines: &crate::models::loader::LocalEngines,
 ) -> anyhow::Result<Addr<JobSupervisor>> {
     use crate::pipeline::{Pipeline, SpeechEngine};
-    let speech = if settings.transcription.base_url.trim().is_empty() {
-        SpeechEngine::Local { engines: local_engines.clone(), model: settings.models.stt.clone() }
-    } else {
-        SpeechEngine::Remote(Arc::new(crate::stt::remote::RemoteTranscriber::new(&settings.transcription)))
-    };
+    let speech = SpeechEngine::from_settings(settings, local_engines);
     // Judgement comes from a configured endpoint only (the small local models would guess).
     let judge = match chat_choice {
         crate::llm::ChatChoice::Remote(model) => Some(Arc::clone(model)),

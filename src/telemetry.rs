@@ -101,6 +101,10 @@ pub const METRICS: &[(Kind, &str, &str)] = &[
     (Kind::Counter, "debrief_practice_sessions_completed_total", "Practice sessions completed"),
     (Kind::Counter, "debrief_practice_answers_total", "Practice answers stored"),
     (Kind::Counter, "debrief_practice_coaching_total", "Coaching requests on practice answers"),
+    (Kind::Counter, "debrief_spoken_answers_total", "Spoken practice answers by outcome (stored, or the error code)"),
+    (Kind::Histogram, "debrief_spoken_answer_seconds", "Seconds from a spoken answer's end to its stored transcript"),
+    (Kind::Gauge, "debrief_spoken_streams_open", "Spoken answers streaming over sockets now"),
+    (Kind::Counter, "debrief_spoken_partials_total", "Live partial transcripts made"),
 ];
 
 /// Registers the HELP text of every metric in [`METRICS`].

@@ -22,3 +22,30 @@ pub trait EventSink: Send + Sync + 'static {
     /// Appends `{"type": kind, ...body}` to the user's log and delivers it.
     async fn publish(&self, user_id: &str, kind: &str, body: serde_json::Value) -> anyhow::Result<()>;
 }
+
+/// Practice answers said out loud and streamed over a socket as they are
+/// recorded (`practice.audio.start`, binary frames, `practice.audio.end`).
+#[async_trait]
+pub trait SpokenAnswers: Send + Sync + 'static {
+    /// Opens a stream for `user_id`'s answer to one practice question, or
+    /// says why not (no such session or question, a closed session).
+    async fn open(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        question_id: &str,
+        format: protocol::spoken::AudioFormat,
+    ) -> Result<Box<dyn AudioStream>, protocol::error::ErrorDetail>;
+}
+
+/// One open stream of a socket. Dropped without [`AudioStream::end`] (the
+/// socket closed mid-answer), it is abandoned: nothing is stored, and the
+/// user's other sockets are told the answer was not saved.
+pub trait AudioStream: Send {
+    /// The `stream_id` of its frames.
+    fn id(&self) -> &str;
+    /// The next piece of the recording.
+    fn push(&self, bytes: actix_web::web::Bytes);
+    /// The recording is complete: transcribe and store it.
+    fn end(self: Box<Self>);
+}

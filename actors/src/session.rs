@@ -30,7 +30,7 @@ use tokio::sync::mpsc;
 use crate::chat::{self, Chats, Direct};
 use crate::hub::{Hub, Join, Leave, Live, Push};
 use crate::inbound::{Inbound, InboundError, Messages};
-use crate::ports::EventLog;
+use crate::ports::{AudioStream, EventLog, SpokenAnswers};
 
 /// Timings and bounds of a session, from the server's configuration.
 #[derive(Debug, Clone)]
@@ -52,6 +52,7 @@ pub struct SessionDeps {
     pub hub: Addr<Hub>,
     pub log: Arc<dyn EventLog>,
     pub chats: Addr<Chats>,
+    pub spoken: Arc<dyn SpokenAnswers>,
 }
 
 /// Replies whose deltas a session has seen are forgotten beyond this many.
@@ -89,6 +90,16 @@ pub struct Session {
     /// Delta `seq`s written per streaming reply, so a resumed reply and the
     /// live stream never write a piece twice (nor drop one that arrives late).
     reply_seqs: HashMap<String, HashSet<u64>>,
+    /// The spoken answer this socket is streaming (binary frames go to it).
+    audio: Audio,
+}
+
+/// A socket's spoken-answer stream.
+enum Audio {
+    None,
+    /// `practice.audio.start` is being checked.
+    Opening,
+    Open(Box<dyn AudioStream>),
 }
 
 impl Session {
@@ -118,6 +129,7 @@ impl Session {
                 last_active: now,
                 replay_buffer: None,
                 reply_seqs: HashMap::new(),
+                audio: Audio::None,
             }
         })
     }
@@ -187,6 +199,56 @@ impl Session {
                     from_seq,
                     reply_to: ctx.address().recipient(),
                 });
+            }
+            ClientFrame::PracticeAudioStart { session_id, question_id, format } => {
+                self.audio_start(session_id, question_id, format, ctx)
+            }
+            ClientFrame::PracticeAudioEnd { stream_id } => self.audio_end(&stream_id, ctx),
+        }
+    }
+
+    /// Opens the socket's spoken-answer stream (one at a time).
+    fn audio_start(&mut self, session_id: String, question_id: String, format: protocol::spoken::AudioFormat, ctx: &mut Context<Self>) {
+        if !matches!(self.audio, Audio::None) {
+            let frame = ServerFrame::error("audio_stream_open", "this socket is already streaming an answer; send practice.audio.end first");
+            return self.send_frame(&frame, ctx);
+        }
+        self.audio = Audio::Opening;
+        let spoken = Arc::clone(&self.deps.spoken);
+        let user_id = self.user_id.clone();
+        let open = async move { spoken.open(&user_id, &session_id, &question_id, format).await };
+        ctx.spawn(open.into_actor(self).map(|opened, act, ctx| match opened {
+            Ok(stream) => {
+                let ready = ServerFrame::PracticeAudioReady { stream_id: stream.id().to_owned() };
+                act.audio = Audio::Open(stream);
+                act.send_frame(&ready, ctx);
+            }
+            Err(error) => {
+                act.audio = Audio::None;
+                act.send_frame(&ServerFrame::Error { error }, ctx);
+            }
+        }));
+    }
+
+    /// A binary frame: the next piece of the open stream's recording.
+    fn audio_bytes(&mut self, bytes: actix_web::web::Bytes, ctx: &mut Context<Self>) {
+        match &self.audio {
+            Audio::Open(stream) => stream.push(bytes),
+            _ => {
+                let frame = ServerFrame::error("no_audio_stream", "binary frames carry a spoken answer: send practice.audio.start and wait for practice.audio.ready");
+                self.send_frame(&frame, ctx);
+            }
+        }
+    }
+
+    /// `practice.audio.end`: the open stream's recording is complete.
+    fn audio_end(&mut self, stream_id: &str, ctx: &mut Context<Self>) {
+        match std::mem::replace(&mut self.audio, Audio::None) {
+            Audio::Open(stream) if stream.id() == stream_id => stream.end(),
+            other => {
+                self.audio = other;
+                let frame = ServerFrame::error("unknown_stream", format!("no open audio stream {stream_id:?} on this socket"));
+                self.send_frame(&frame, ctx);
             }
         }
     }
@@ -361,9 +423,9 @@ impl StreamHandler<Result<Inbound, InboundError>> for Session {
                     }
                 }
             }
-            Inbound::Binary(_) => {
-                let frame = ServerFrame::error("binary_not_supported", "send JSON text frames");
-                self.send_frame(&frame, ctx);
+            Inbound::Binary(bytes) => {
+                self.last_active = Instant::now();
+                self.audio_bytes(bytes, ctx);
             }
             // actix-ws leaves pongs to us: answer with the same payload.
             Inbound::Ping(bytes) => {

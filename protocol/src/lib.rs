@@ -11,6 +11,7 @@
 //! - [`notification`]: in-app notifications (stored, pushed, marked read).
 //! - [`practice`]: practice sessions (questions, answers, feedback) and their
 //!   comparison with a recorded interview.
+//! - [`spoken`]: answers said out loud: their delivery and the frames that carry them.
 //! - [`speakers`]: who spoke when in a recording, their roles and talk time.
 //! - [`transcript`]: what speech-to-text makes of a recording (segments, words, timings).
 //! - [`analysis`]: what Debrief makes of a transcript (speech, structure, tone, score,
@@ -27,5 +28,6 @@ pub mod interview;
 pub mod notification;
 pub mod practice;
 pub mod speakers;
+pub mod spoken;
 pub mod transcript;
 pub mod ws;

@@ -158,6 +158,12 @@ pub struct PracticeAnswer {
     /// Coaching on this answer, once asked for (cleared when the answer changes).
     #[serde(default)]
     pub feedback: Option<Feedback>,
+    /// How it was said, when it was spoken (absent for typed answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::spoken::Delivery>,
+    /// The spoken answer's id (`answer_id` of its pushes), when it was spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_id: Option<String>,
 }
 
 /// A practice session with everything in it.

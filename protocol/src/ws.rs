@@ -39,11 +39,18 @@ pub enum ClientFrame {
     /// get `chat.done` if it has finished).
     #[serde(rename = "chat.resume")]
     ChatResume { message_id: String, from_seq: u64 },
+    /// Start answering a practice question out loud: the recording follows
+    /// in binary frames as it is made, then `practice.audio.end`.
+    #[serde(rename = "practice.audio.start")]
+    PracticeAudioStart { session_id: String, question_id: String, format: crate::spoken::AudioFormat },
+    /// The recording of the open stream is complete.
+    #[serde(rename = "practice.audio.end")]
+    PracticeAudioEnd { stream_id: String },
 }
 
 impl ClientFrame {
     /// Every `type` a client may send, for error messages.
-    pub const TYPES: &'static [&'static str] = &["hello", "ping", "chat.send", "chat.resume"];
+    pub const TYPES: &'static [&'static str] = &["hello", "ping", "chat.send", "chat.resume", "practice.audio.start", "practice.audio.end"];
 }
 
 /// Why a text frame could not be turned into a [`ClientFrame`].
@@ -216,6 +223,29 @@ pub enum ServerFrame {
     /// The coaching is complete and stored with the answer.
     #[serde(rename = "practice.feedback.done")]
     PracticeFeedbackDone(crate::practice::FeedbackDone),
+    /// The socket's spoken answer may stream: send its binary frames.
+    #[serde(rename = "practice.audio.ready")]
+    PracticeAudioReady { stream_id: String },
+    /// The whole transcript so far of a spoken answer being recorded (live only).
+    #[serde(rename = "practice.transcript.partial")]
+    PracticeTranscriptPartial { stream_id: String, text: String },
+    /// A spoken answer could not be used; the previous answer stays.
+    #[serde(rename = "practice.audio.error")]
+    PracticeAudioError {
+        /// The live stream, when it came over a socket.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stream_id: Option<String>,
+        /// The spoken answer, once it had one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        answer_id: Option<String>,
+        session_id: String,
+        question_id: String,
+        error: ErrorDetail,
+    },
+    /// A spoken answer is transcribed and stored as the question's answer;
+    /// coaching follows as `practice.feedback.*`.
+    #[serde(rename = "practice.answer.transcribed")]
+    PracticeAnswerTranscribed(crate::spoken::AnswerTranscribed),
     /// Coaching could not be made; the answer stays stored.
     #[serde(rename = "practice.feedback.error")]
     PracticeFeedbackError {

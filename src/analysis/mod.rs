@@ -14,6 +14,7 @@
 //! - [`pace`]: pauses, words per minute, clarity; thresholds as constants.
 //! - [`tone`]: sentiment (embedded lexicon, negation), confidence, enthusiasm.
 //! - [`star`]: each answer's STAR parts, clause by clause, with the words that show them.
+//! - [`delivery`]: how a spoken practice answer was said (the same measures, one answer).
 //! - [`fit`]: how well an answer answers its question (1–5), with reasons.
 //! - [`relevance`]: job-description keyword coverage.
 //! - [`timeline`]: per-minute buckets for the chart.
@@ -25,6 +26,7 @@
 //! Each module's docs state its formulas and thresholds; the UI shows them.
 
 pub mod advice;
+pub mod delivery;
 pub mod fillers;
 pub mod fit;
 pub mod pace;
@@ -61,6 +63,9 @@ pub struct Context {
     /// Quiet stretches of the audio (`(start, end)` seconds), when it was
     /// read: pauses that the words' timings hide are found from them.
     pub silences: Vec<(f64, f64)>,
+    /// The whole transcript is one answer of the candidate's (a spoken
+    /// practice answer): no question is looked for in it.
+    pub answer_only: bool,
 }
 
 /// Analyses a recording's transcript.

@@ -205,6 +205,9 @@ pub struct AnswerSpan {
 /// interviewers' speech alone; otherwise (one voice) questions are found from
 /// their wording and every other word is taken as the candidate's.
 pub fn layout(tokens: &[Token], sentences: &[Sentence], context: &Context) -> Layout {
+    if context.answer_only {
+        return Layout { questions: Vec::new(), candidate: vec![true; tokens.len()], preamble_words: 0 };
+    }
     if tokens.iter().any(|t| t.role == Some(SpeakerRole::Interviewer)) {
         return layout_by_role(tokens, sentences, context);
     }

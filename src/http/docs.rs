@@ -23,7 +23,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, career, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, speakers, ws};
+use super::{accounts, career, coaching, comparison, conversations, health, interviews, metrics, models, notifications, practice, speakers, spoken, ws};
 use crate::config::Settings;
 use crate::startup::AppState;
 
@@ -47,6 +47,7 @@ use crate::startup::AppState;
         practice::generate_questions, practice::edit_questions, practice::put_answers, practice::complete,
         practice::regenerate_feedback, practice::edit_feedback, practice::create_drill,
         coaching::coach_answer,
+        spoken::post_audio,
         comparison::link, comparison::unlink, comparison::comparison,
         crate::tus::options, crate::tus::create, crate::tus::head, crate::tus::patch, crate::tus::terminate,
         ws::socket,

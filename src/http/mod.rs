@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod practice;
 pub mod speakers;
+pub mod spoken;
 pub mod web;
 pub mod ws;
 pub mod ws_guard;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     notifications::configure(cfg);
     practice::configure(cfg);
     coaching::configure(cfg);
+    spoken::configure(cfg);
     comparison::configure(cfg);
     crate::tus::configure(cfg);
     ws::configure(cfg);

@@ -9,7 +9,7 @@ use chrono::Utc;
 use protocol::error::ErrorBody;
 use protocol::practice::{
     AnswersRequest, CompleteRequest, CreatePracticeRequest, DrillRequest, EditQuestionsRequest, Feedback, FeedbackEdit, GenerateRequest,
-    PracticeAction, PracticeAnswer, PracticePage, PracticeSession, PracticeStatus,
+    PracticeAction, PracticePage, PracticeSession, PracticeStatus,
 };
 
 use crate::auth::AuthUser;
@@ -18,7 +18,8 @@ use crate::http::body::OptionalJson;
 use crate::http::interviews::PageQuery;
 use crate::http::pagination::{next_page, page_size, parse_cursor};
 use crate::practice::writer::writer;
-use crate::practice::{coach, drills, input, measure, questions};
+use crate::practice::answers::{illegal, order_answers, step, store_answers};
+use crate::practice::{coach, drills, input, questions};
 use crate::startup::AppState;
 
 /// Sessions and analyses read to find the weakest skills for a drill.
@@ -39,65 +40,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(complete)
         .service(regenerate_feedback)
         .service(edit_feedback);
-}
-
-/// 409 `illegal_transition`: a `status` session cannot take `action`.
-pub fn illegal(status: PracticeStatus, action: PracticeAction) -> ApiError {
-    ApiError::Conflict {
-        code: "illegal_transition",
-        message: format!("a {} practice session cannot {}", status.as_str(), action.as_str()),
-    }
-}
-
-/// Moves `session` through `action`, or refuses.
-pub fn step(session: &mut PracticeSession, action: PracticeAction) -> Result<(), ApiError> {
-    session.status = session.status.after(action).ok_or_else(|| illegal(session.status, action))?;
-    Ok(())
-}
-
-/// Stores or overwrites answers (measured; coaching on a changed answer is dropped).
-pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]) -> Result<(), ApiError> {
-    for (question_id, _) in answers {
-        if !session.questions.iter().any(|q| q.id == *question_id) {
-            return Err(ApiError::Validation {
-                field: "answers.question_id",
-                message: format!("no question {question_id:?} in this practice session"),
-            });
-        }
-    }
-    step(session, PracticeAction::Answer)?;
-    let now = Utc::now();
-    for (question_id, text) in answers {
-        let question = session.questions.iter().find(|q| q.id == *question_id).map_or("", |q| q.text.as_str());
-        let metrics = measure::measure(question, text, session.interview_type);
-        match session.answers.iter_mut().find(|a| a.question_id == *question_id) {
-            Some(existing) if existing.text == *text => {}
-            Some(existing) => {
-                existing.text.clone_from(text);
-                existing.metrics = metrics;
-                existing.feedback = None;
-                existing.updated_at = now;
-            }
-            None => session.answers.push(PracticeAnswer {
-                question_id: question_id.clone(),
-                text: text.clone(),
-                updated_at: now,
-                metrics,
-                feedback: None,
-            }),
-        }
-    }
-    order_answers(session);
-    Ok(())
-}
-
-/// Keeps answers in question order, dropping those of removed questions.
-fn order_answers(session: &mut PracticeSession) {
-    let position = |id: &str| session.questions.iter().position(|q| q.id == id);
-    let mut answers: Vec<(usize, PracticeAnswer)> =
-        session.answers.drain(..).filter_map(|a| position(&a.question_id).map(|p| (p, a))).collect();
-    answers.sort_by_key(|(p, _)| *p);
-    session.answers = answers.into_iter().map(|(_, a)| a).collect();
 }
 
 /// Runs `change` on the owner's session; 404 when there is none.

@@ -51,8 +51,17 @@ pub enum SpeechEngine {
 }
 
 impl SpeechEngine {
+    /// The endpoint when `transcription.base_url` is set, else the local model.
+    pub fn from_settings(settings: &crate::config::Settings, local: &LocalEngines) -> Self {
+        if settings.transcription.base_url.trim().is_empty() {
+            Self::Local { engines: local.clone(), model: settings.models.stt.clone() }
+        } else {
+            Self::Remote(Arc::new(crate::stt::remote::RemoteTranscriber::new(&settings.transcription)))
+        }
+    }
+
     /// The engine; the local model is loaded first when it is not in memory.
-    async fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
+    pub async fn get(&self) -> Result<Arc<dyn Transcriber>, JobFailure> {
         match self {
             Self::Remote(remote) => Ok(Arc::clone(remote) as Arc<dyn Transcriber>),
             Self::Local { engines, model } => match engines.transcriber.acquire().await {
@@ -318,6 +327,7 @@ impl Pipeline {
             interview_type: recording.context.interview_type,
             job_description: recording.context.job_description.clone(),
             silences: self.silences(audio_key).await,
+            answer_only: false,
         };
         let transcript = Arc::new(transcript);
         let measured = {

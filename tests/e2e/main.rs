@@ -26,6 +26,7 @@ mod sign_in;
 mod smtp_sink;
 mod speakers;
 mod speech;
+mod spoken;
 mod uploads;
 mod websocket;
 mod ws_hardening;
