@@ -71,7 +71,8 @@ pub const CATEGORIES: &[&str] = &[
 ];
 
 /// Drill skills: "storytelling" (STAR structure), "impact" (results, numbers), "conciseness",
-/// "confidence" (no hedging), "technical_depth", "relevance" (tying answers to the role).
+/// "confidence" (no hedging), "technical_depth", "relevance" (tying answers to the role),
+/// "delivery" (said out loud: steady pace, pauses instead of fillers).
 pub const DRILL_SKILLS: &[&str] = &[
     "storytelling",
     "impact",
@@ -79,6 +80,7 @@ pub const DRILL_SKILLS: &[&str] = &[
     "confidence",
     "technical_depth",
     "relevance",
+    "delivery",
 ];
 
 /// Most questions in one session or drill.
@@ -343,6 +345,9 @@ const DRILLS: &[Drill] = &[
     Drill { name: "relevance", category: ROLE_SPECIFIC, bases: Bases::Broad,
         prompts: &["How does your most recent experience prepare you for this {title} role?", "Which of your past achievements is most relevant to this {title} role, and why?", "What is one skill you would bring to this {title} role from day one?", "Tell me about a problem you solved that is like the ones you would face in this {title} role."],
         coaching: &["Tie your answer back to what this {title} role needs.", "End by saying why it matters for this {title} role."] },
+    Drill { name: "delivery", category: BEHAVIORAL, bases: Bases::Broad,
+        prompts: &["Answer out loud: tell me about a project you are proud of. Where you would say \"um\", pause instead.", "Say out loud, in about a minute, what you did in your last role, at a steady pace.", "Answer out loud: describe a problem you solved recently. Slow down on the result and let it land.", "Tell me out loud about a time you worked under pressure, in under two minutes, without filler words."],
+        coaching: &["Answer out loud at a steady pace, and pause instead of saying \"um\" or \"like\".", "Say it out loud; keep to the length a real answer takes and slow down on the result."] },
 ];
 
 // ---------------------------------------------------------------- matching

@@ -291,6 +291,11 @@ pub fn session_feedback(session: &PracticeSession) -> Feedback {
             plural(hedges, "hedge", "hedges")
         ));
     }
+    if let Some(pooled) = super::delivery::pool(&super::delivery::spoken(session)) {
+        let (spoken_strengths, spoken_improvements) = super::delivery::feedback(&pooled);
+        strengths.extend(spoken_strengths);
+        improvements.extend(spoken_improvements);
+    }
     if !skipped.is_empty() {
         improvements.insert(
             0,

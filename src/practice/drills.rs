@@ -1,6 +1,8 @@
 //! The user's weakest skills, from their practice answers and their recorded
 //! interviews' analyses, for a targeted drill. Each skill gets a weakness
 //! from 0 (fine) to 1 (missing every time), averaged over the evidence.
+//! Delivery (fillers, pace) comes from spoken practice answers and from the
+//! recordings' speech score.
 
 use protocol::analysis::{Analysis, ScoreCategory};
 use protocol::practice::PracticeSession;
@@ -31,7 +33,7 @@ impl Tally {
 
 /// Up to `how_many` skill names (from the bank's drill skills), weakest first.
 pub fn weakest_skills(sessions: &[PracticeSession], analyses: &[Analysis], how_many: usize) -> Vec<String> {
-    let names = ["storytelling", "impact", "conciseness", "confidence", "technical_depth", "relevance"];
+    let names = ["storytelling", "impact", "conciseness", "confidence", "technical_depth", "relevance", "delivery"];
     let mut tallies: Vec<Tally> = names.iter().map(|_| Tally::default()).collect();
     let mut add = |skill: &str, weakness: f64| {
         if let Some(i) = names.iter().position(|n| *n == skill) {
@@ -51,6 +53,9 @@ pub fn weakest_skills(sessions: &[PracticeSession], analyses: &[Analysis], how_m
             add("confidence", m.hedges as f64 / 3.0);
             let rambling = m.word_count.saturating_sub(LONG_ANSWER_WORDS) as f64 / 200.0;
             add("conciseness", rambling + m.fillers as f64 / 10.0);
+            if let Some(delivery) = &answer.delivery {
+                add("delivery", super::delivery::weakness(delivery));
+            }
         }
     }
     for analysis in analyses {
@@ -58,7 +63,10 @@ pub fn weakest_skills(sessions: &[PracticeSession], analyses: &[Analysis], how_m
             let weakness = 1.0 - f64::from(category.score) / 100.0;
             match category.category {
                 ScoreCategory::Structure => add("storytelling", weakness),
-                ScoreCategory::Speech => add("conciseness", weakness),
+                ScoreCategory::Speech => {
+                    add("conciseness", weakness);
+                    add("delivery", weakness);
+                }
                 ScoreCategory::Tone => add("confidence", weakness),
                 ScoreCategory::Relevance => add("relevance", weakness),
             }

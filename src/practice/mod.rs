@@ -11,6 +11,7 @@
 //! - [`coach`]: feedback on one answer and on a whole session (rules, or the model's words).
 //! - [`coaching_stream`]: coaching on one stored answer, streamed to the owner's sockets.
 //! - [`compare`]: practised questions vs the ones asked, matched by meaning.
+//! - [`delivery`]: delivery across a session's spoken answers (feedback, drills).
 //! - [`drills`]: the user's weakest skills, for a targeted drill.
 //! - [`input`]: requests parsed against the configured limits.
 //! - [`spoken`]: a spoken answer: decoded, checked, transcribed, measured, stored.
@@ -22,6 +23,7 @@ pub mod bank;
 pub mod coach;
 pub mod coaching_stream;
 pub mod compare;
+pub mod delivery;
 pub mod drills;
 pub mod input;
 pub mod live;
