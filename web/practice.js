@@ -3,7 +3,9 @@
 // questions, write answers (saved in one batch), get coaching on an answer
 // (streamed live over the WebSocket as practice.feedback.delta frames, then
 // practice.feedback.done with the structured feedback), complete the session
-// and read, regenerate or edit its feedback.
+// and read, regenerate or edit its feedback. An answer may also be spoken
+// (spoken.js records it and streams it; its transcript lands in the answer box
+// and its delivery is shown, then its coaching streams as a typed answer's).
 //
 // Answers typed and not saved yet are kept in localStorage (per session) so a
 // reload loses nothing; the server's copy is what "saved" means. Coaching
@@ -14,6 +16,8 @@
 import { connect, session } from "./api.js";
 import { signedInPage } from "./app.js";
 import { $, describeError, element, setText, showError } from "./dom.js";
+import { showDelivery } from "./delivery.js";
+import { spokenAnswers } from "./spoken.js";
 
 const PAGE_SIZE = 20;
 const DRAFTS_PREFIX = "debrief.practice.drafts.";
@@ -39,6 +43,9 @@ const base = `/api/v1/practice/${encodeURIComponent(practiceId)}`;
 
 let live = null;
 const { goHome, call, showBanner, onState } = signedInPage({ connection: () => live });
+const spoken = spokenAnswers({
+  base, sessionId: practiceId, call, goHome, answerIdOf: (id) => answerOf(id)?.answer_id ?? null, onTranscribed,
+});
 
 const state = {
   sessions: [],
@@ -384,6 +391,7 @@ function renderQuestions() {
   const ids = new Set(questions.map((q) => q.id));
   for (const [id, li] of state.items) {
     if (!ids.has(id)) {
+      li.parts.recorder.remove();
       li.remove();
       state.items.delete(id);
     }
@@ -445,7 +453,10 @@ function questionItem(q) {
   const coachButton = button("Get feedback", "secondary coach", "coach");
   coachButton.setAttribute("aria-describedby", text.id);
   coachButton.addEventListener("click", () => coach(q.id));
-  actions.append(coachButton);
+  const recorder = spoken.recorder(q.id);
+  actions.append(recorder.button, coachButton);
+  const delivery = element("div", "delivery");
+  delivery.dataset.testid = "delivery";
 
   const feedback = element("div", "coaching");
   feedback.dataset.testid = "feedback";
@@ -472,8 +483,8 @@ function questionItem(q) {
   notes.open = true;
   notes.append(element("summary", null, "The coach's notes"), stream);
   feedback.append(heading, stale, notes, result);
-  li.append(head, tags, label, answer, answerState, actions, feedback, error);
-  li.parts = { number, text, category, source, label, answer, answerState, coachButton, feedback, notes, stream, stale, result, error };
+  li.append(head, tags, label, answer, answerState, actions, recorder.panel, delivery, feedback, error);
+  li.parts = { number, text, category, source, label, answer, answerState, coachButton, recorder, delivery, feedback, notes, stream, stale, result, error };
   return li;
 }
 
@@ -493,6 +504,8 @@ function updateQuestion(li, q, index) {
   if (parts.answer.value !== shown && document.activeElement !== parts.answer) parts.answer.value = shown;
   parts.answer.readOnly = completed;
   parts.coachButton.hidden = completed;
+  parts.recorder.update({ category: q.category, closed: completed, describedBy: parts.text.id });
+  showDelivery(parts.delivery, answerOf(q.id)?.delivery ?? null);
   updateAnswerState(li, q.id);
   renderCoaching(li, q.id);
 }
@@ -660,7 +673,7 @@ function markSaved(questionId, text) {
   const s = state.session;
   let answer = answerOf(questionId);
   if (answer) {
-    if (answer.text !== text) Object.assign(answer, { text, feedback: null, updated_at: new Date().toISOString() });
+    if (answer.text !== text) Object.assign(answer, { text, feedback: null, delivery: null, answer_id: null, updated_at: new Date().toISOString() });
   } else {
     answer = { question_id: questionId, text, updated_at: new Date().toISOString(), metrics: null, feedback: null };
     s.answers.push(answer);
@@ -777,8 +790,25 @@ function watchStream(questionId, entry) {
   }, FEEDBACK_FALLBACK_MS);
 }
 
+/** A spoken answer is stored: it is the answer now, and the next coaching stream on it is ours. */
+function onTranscribed(frame) {
+  const li = questionItemOf(frame.question_id);
+  if (!li) return;
+  state.drafts.delete(frame.question_id);
+  markSaved(frame.question_id, frame.text);
+  Object.assign(answerOf(frame.question_id), { feedback: null, delivery: frame.delivery, answer_id: frame.answer_id });
+  forgetCoaching(frame.question_id);
+  const entry = { text: frame.text, spoken: true, streamId: null, failed: null, fallback: null, timer: null };
+  state.coaching.set(frame.question_id, entry);
+  watchStream(frame.question_id, entry);
+  li.parts.answer.value = frame.text;
+  renderSession();
+}
+
 function onFeedbackFrame(frame) {
   if (!state.session || frame.practice_id !== state.session.id || !frame.stream_id) return;
+  const spokenEntry = state.coaching.get(frame.question_id);
+  if (spokenEntry?.spoken && !spokenEntry.streamId && !state.streams.has(frame.stream_id)) spokenEntry.streamId = frame.stream_id;
   let stream = state.streams.get(frame.stream_id);
   if (!stream) {
     stream = { questionId: frame.question_id, pieces: new Map(), done: null, error: null };
@@ -1115,6 +1145,10 @@ function onFrame(frame) {
     case "practice.feedback.done":
     case "practice.feedback.error":
       return onFeedbackFrame(frame);
+    case "practice.transcript.partial":
+    case "practice.audio.error":
+    case "practice.answer.transcribed":
+      return spoken.onFrame(frame);
     // (Re)connected: what happened while away is in the stored session.
     case "hello.ok": return state.opens++ ? refreshSession() : undefined;
     case "error": return showBanner(`The server could not handle a request: ${frame.error?.message ?? "unknown error"}`);

@@ -161,28 +161,30 @@ export async function registerInPage(page, { name, email, password = PASSWORD })
  * been seen to crash (SIGSEGV) at start-up once in many runs, before any
  * page exists; a crash after that still fails the story.
  */
-async function launchChromium() {
+async function launchChromium(extraArgs = []) {
+  const args = [...CHROMIUM_ARGS, ...extraArgs];
   try {
-    return await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    return await chromium.launch({ executablePath: CHROMIUM_PATH, args });
   } catch (error) {
     console.error(`# Chromium did not start (${String(error.message).split("\n")[0]}); trying once more`);
-    return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    return chromium.launch({ executablePath: CHROMIUM_PATH, args });
   }
 }
 
 /**
  * A server and a browser for one suite (call it inside `describe`): started
  * before its stories, stopped after. `beforeStart` may start what the server
- * needs first and return env for it. Returns helpers bound to that server.
+ * needs first and return env for it; `browserArgs` are added to Chromium's
+ * command line (a fake microphone, say). Returns helpers bound to that server.
  */
-export function useServer(beforeStart = async () => ({})) {
+export function useServer(beforeStart = async () => ({}), { browserArgs = [] } = {}) {
   const h = {};
   let server;
 
   before(async () => {
     server = startServer(await beforeStart());
     h.baseUrl = await server.address;
-    h.browser = await launchChromium();
+    h.browser = await launchChromium(browserArgs);
   });
 
   after(async () => {
