@@ -127,7 +127,7 @@ impl LocalEngines {
         let engines = Self { fetch: status.clone(), ..Self::default() };
         install_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), &engines.transcriber, |dir, spec| {
             let whisper = crate::stt::LocalWhisper::load(dir, spec.name)?;
-            let options = crate::stt::Options { initial_prompt: spec.initial_prompt.map(str::to_owned), word_timestamps: true };
+            let options = crate::stt::Options { initial_prompt: spec.initial_prompt.map(str::to_owned), word_timestamps: true, short_context: false };
             Ok(crate::stt::LocalTranscriber::new(whisper, options))
         });
         install_in_background(settings, "models.embed", &settings.embed, Kind::Embed, status.clone(), &engines.embedder, |dir, spec| {

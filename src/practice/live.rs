@@ -112,7 +112,9 @@ impl LiveAnswer {
         self.transcribing = true;
         let spoken = self.spoken.clone();
         let full = window.len() as f64 / f64::from(SPEECH_RATE) >= self.settings().live_window_secs as f64;
-        let work = async move { spoken.transcribe(window, false).await };
+        // Short context: the encoder reads only the audio there is.
+        let options = crate::stt::Options { short_context: true, ..crate::stt::Options::default() };
+        let work = async move { spoken.transcribe(window, options).await };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
             act.transcribing = false;
             if act.over {

@@ -153,10 +153,9 @@ impl Spoken {
         })
     }
 
-    /// Transcribes `pcm` with the configured engine (word timings when `timed`).
-    pub async fn transcribe(&self, pcm: Vec<f32>, timed: bool) -> Result<Transcript, SpokenError> {
+    /// Transcribes `pcm` with the configured engine.
+    pub async fn transcribe(&self, pcm: Vec<f32>, options: Options) -> Result<Transcript, SpokenError> {
         let engine = self.speech.get().await.map_err(|failure| SpokenError::EngineUnavailable(failure.message))?;
-        let options = Options { initial_prompt: None, word_timestamps: timed };
         engine.transcribe(Box::new(pcm), options, Box::new(|_| {})).await.map_err(|e| SpokenError::Transcription(e.to_string()))
     }
 
@@ -186,9 +185,10 @@ impl Spoken {
     }
 
     async fn finish_inner(&self, target: &Target, answer_id: &str, decoded: Decoded) -> Result<(), SpokenError> {
-        let silences = crate::silence::silences(&mut decoded.pcm.clone(), crate::analysis::pace::PAUSE_SECS).unwrap_or_default();
+        let silences = crate::silence::silences(&mut decoded.pcm.as_slice(), crate::analysis::pace::PAUSE_SECS).unwrap_or_default();
         let duration_secs = decoded.info.duration_secs;
-        let mut transcript = self.transcribe(decoded.pcm, true).await?;
+        let options = Options { word_timestamps: true, ..Options::default() };
+        let mut transcript = self.transcribe(decoded.pcm, options).await?;
         transcript.duration_secs = transcript.duration_secs.max(duration_secs);
         let text = transcript.segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
         if text.is_empty() {

@@ -38,6 +38,17 @@ impl Pcm for Vec<f32> {
     }
 }
 
+impl Pcm for &[f32] {
+    fn samples(&self) -> usize {
+        self.len()
+    }
+
+    fn read(&mut self, start: usize, len: usize) -> anyhow::Result<Vec<f32>> {
+        let start = start.min(self.len());
+        Ok(self[start..start.saturating_add(len).min(self.len())].to_vec())
+    }
+}
+
 /// How to transcribe.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -45,6 +56,19 @@ pub struct Options {
     /// a disfluent prompt keeps "um"s on small models).
     pub initial_prompt: Option<String>,
     pub word_timestamps: bool,
+    /// Encode only the audio there is (plus [`SHORT_CONTEXT_PAD`] frames)
+    /// instead of a window padded to 30 s: on a few seconds of audio the
+    /// encoder runs several times faster, a little less accurately (the
+    /// live partials of a spoken answer; whisper.cpp's `audio_ctx`).
+    pub short_context: bool,
+}
+
+/// Mel frames of silence kept after the audio with [`Options::short_context`] (1 s).
+pub const SHORT_CONTEXT_PAD: usize = 100;
+
+/// The first `frames` frames of every mel band of a 30-s window.
+fn first_frames(mel: &[f32], n_mels: usize, frames: usize) -> Vec<f32> {
+    (0..n_mels).flat_map(|band| mel[band * N_FRAMES..band * N_FRAMES + frames].iter().copied()).collect()
 }
 
 /// A stretch of a window's tokens between timestamps (times in window seconds).
@@ -151,7 +175,12 @@ impl LocalWhisper {
             let window_frames = N_FRAMES.min(total_frames - seek);
             let offset = seek as f64 / 100.0;
             let samples = pcm.read(seek * HOP_LENGTH, window_frames * HOP_LENGTH)?;
-            let mel = self.mel.window(&samples);
+            let mut mel = self.mel.window(&samples);
+            if options.short_context {
+                // An even count: the encoder's second convolution halves it.
+                let frames = (window_frames + SHORT_CONTEXT_PAD).next_multiple_of(2).min(N_FRAMES);
+                mel = first_frames(&mel, self.mel.n_mels(), frames);
+            }
             let mut state = self.model.encode(&mel)?;
             let history = &all_tokens[prompt_since..];
             let prompt = &history[history.len().saturating_sub(MAX_PROMPT)..];

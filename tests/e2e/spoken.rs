@@ -125,7 +125,8 @@ fn assert_spoken_delivery(delivery: &Value) {
 
 #[actix_web::test]
 async fn an_answer_streamed_over_the_socket_shows_its_words_live_then_is_stored_with_its_delivery_and_coached() {
-    let app = app_with(|_| {}).await;
+    // Short live windows: the answer is committed, and finally transcribed, in several stretches.
+    let app = app_with(|s| s.practice.live_window_secs = 4).await;
     let user = app.new_user("Sam").await;
     let (id, question) = session(&app, &user.token).await;
     let webm = answer("webm");
@@ -148,7 +149,11 @@ async fn an_answer_streamed_over_the_socket_shows_its_words_live_then_is_stored_
             }
         }
     }
-    assert!(!partials.is_empty(), "no partial transcript while the answer streamed");
+    if partials.is_empty() {
+        // A busy machine may be slower than the speaker: the end waits for the first partial.
+        let partial = wait_for(&mut socket, "practice.transcript.partial").await;
+        partials.push(partial["text"].as_str().unwrap().to_owned());
+    }
     assert!(partials.iter().all(|p| !p.trim().is_empty()), "{partials:?}");
     socket.send_json(json!({"type": "practice.audio.end", "stream_id": stream_id})).await;
 
