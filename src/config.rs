@@ -105,6 +105,8 @@ pub struct WsSettings {
     pub max_frame_bytes: usize,
     pub outbound_queue: usize,
     pub replay_batch: usize,
+    /// Bytes of a spoken answer held while its stream opens.
+    pub audio_pending_max_bytes: usize,
 }
 
 impl WsSettings {
@@ -117,6 +119,7 @@ impl WsSettings {
             outbound_queue: self.outbound_queue,
             replay_batch: self.replay_batch,
             chat_max_chars: chat.max_message_chars,
+            audio_pending_max_bytes: self.audio_pending_max_bytes,
         }
     }
 }

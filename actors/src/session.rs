@@ -44,6 +44,9 @@ pub struct SessionConfig {
     pub replay_batch: usize,
     /// Longest chat message a user may send, in characters.
     pub chat_max_chars: usize,
+    /// Bytes of a spoken answer held while its stream is still being opened
+    /// (a client that does not wait for `practice.audio.ready`).
+    pub audio_pending_max_bytes: usize,
 }
 
 /// The actors and ports every session talks to.
@@ -97,8 +100,9 @@ pub struct Session {
 /// A socket's spoken-answer stream.
 enum Audio {
     None,
-    /// `practice.audio.start` is being checked.
-    Opening,
+    /// `practice.audio.start` is being checked; binary frames that arrive
+    /// meanwhile wait here (at most `audio_pending_max_bytes`).
+    Opening(Vec<actix_web::web::Bytes>),
     Open(Box<dyn AudioStream>),
 }
 
@@ -213,13 +217,16 @@ impl Session {
             let frame = ServerFrame::error("audio_stream_open", "this socket is already streaming an answer; send practice.audio.end first");
             return self.send_frame(&frame, ctx);
         }
-        self.audio = Audio::Opening;
+        self.audio = Audio::Opening(Vec::new());
         let spoken = Arc::clone(&self.deps.spoken);
         let user_id = self.user_id.clone();
         let open = async move { spoken.open(&user_id, &session_id, &question_id, format).await };
         ctx.spawn(open.into_actor(self).map(|opened, act, ctx| match opened {
             Ok(stream) => {
                 let ready = ServerFrame::PracticeAudioReady { stream_id: stream.id().to_owned() };
+                if let Audio::Opening(early) = std::mem::replace(&mut act.audio, Audio::None) {
+                    early.into_iter().for_each(|bytes| stream.push(bytes));
+                }
                 act.audio = Audio::Open(stream);
                 act.send_frame(&ready, ctx);
             }
@@ -232,9 +239,16 @@ impl Session {
 
     /// A binary frame: the next piece of the open stream's recording.
     fn audio_bytes(&mut self, bytes: actix_web::web::Bytes, ctx: &mut Context<Self>) {
-        match &self.audio {
+        match &mut self.audio {
             Audio::Open(stream) => stream.push(bytes),
-            _ => {
+            Audio::Opening(early) if early.iter().map(|b| b.len()).sum::<usize>() + bytes.len() <= self.config.audio_pending_max_bytes => {
+                early.push(bytes);
+            }
+            Audio::Opening(_) => {
+                let frame = ServerFrame::error("audio_not_ready", "wait for practice.audio.ready before sending more of the recording");
+                self.send_frame(&frame, ctx);
+            }
+            Audio::None => {
                 let frame = ServerFrame::error("no_audio_stream", "binary frames carry a spoken answer: send practice.audio.start and wait for practice.audio.ready");
                 self.send_frame(&frame, ctx);
             }

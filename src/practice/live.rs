@@ -24,7 +24,7 @@ use protocol::spoken::AudioFormat;
 use protocol::ws::ServerFrame;
 use symphonia::core::io::ReadOnlySource;
 
-use super::spoken::{Decoded, Spoken, SpokenError, Target, check_speech};
+use super::spoken::{Decoded, Spoken, SpokenError, Target, check_speech, decode_bytes};
 use crate::audio::SPEECH_RATE;
 use crate::byte_pipe;
 use crate::media::{self, AudioInfo, MediaError};
@@ -54,11 +54,17 @@ pub struct LiveAnswer {
     stream_id: String,
     /// Feeds the decoder; `None` once the recording ended or failed.
     pipe: Option<byte_pipe::Writer>,
-    /// The decoder thread's result, taken at the end.
+    /// The decoder thread's result, taken at the end (or earlier, when it stops early).
     decoded: Option<tokio::sync::oneshot::Receiver<Result<AudioInfo, MediaError>>>,
+    /// What the decoder said when it stopped before the end.
+    stopped_early: Option<Result<AudioInfo, MediaError>>,
+    format: AudioFormat,
+    /// The recording's bytes as received: when the container cannot be read
+    /// front to back (an MP4 whose index comes last), it is decoded whole at
+    /// the end, as a posted recording is.
+    recording: Vec<u8>,
     /// 16 kHz samples decoded so far.
     pcm: Arc<Mutex<Vec<f32>>>,
-    bytes: usize,
     last_chunk: Instant,
     /// Text of the committed stretches, and the sample where the open one starts.
     committed_text: String,
@@ -102,6 +108,16 @@ impl LiveAnswer {
         if self.last_chunk.elapsed() > Duration::from_secs(self.settings().live_idle_secs) {
             let error = SpokenError::Undecodable(format!("no audio arrived for {} s; the answer was not saved", self.settings().live_idle_secs));
             return self.fail(&error, ctx);
+        }
+        if self.stopped_early.is_none()
+            && let Some(result) = self.decoded.as_mut().and_then(|rx| rx.try_recv().ok())
+        {
+            self.decoded = None;
+            if let Err(MediaError::TooLong { limit_secs }) = result {
+                return self.fail(&SpokenError::TooLong(limit_secs), ctx);
+            }
+            // Any other early stop: partials end here, and the end decodes the whole recording.
+            self.stopped_early = Some(result);
         }
         let heard = self.pcm.lock().unwrap_or_else(PoisonError::into_inner).len();
         if self.transcribing || (heard - self.partial_at) as f64 / f64::from(SPEECH_RATE) < MIN_NEW_AUDIO_SECS {
@@ -173,16 +189,14 @@ impl Handler<Chunk> for LiveAnswer {
             return;
         }
         self.last_chunk = Instant::now();
-        self.bytes += bytes.len();
         let limit = self.settings().max_answer_bytes;
-        if self.bytes > limit {
+        if self.recording.len() + bytes.len() > limit {
             return self.fail(&SpokenError::TooLarge(limit), ctx);
         }
-        let accepted = self.pipe.as_ref().is_some_and(|pipe| pipe.push(&bytes));
-        if !accepted {
-            // The decoder stopped early: its error tells why.
+        self.recording.extend_from_slice(&bytes);
+        if self.pipe.as_ref().is_some_and(|pipe| !pipe.push(&bytes)) {
+            // The decoder stopped early; the recording is still kept whole.
             self.pipe = None;
-            self.end(ctx);
         }
     }
 }
@@ -195,19 +209,28 @@ impl LiveAnswer {
         }
         self.over = true;
         self.pipe = None;
-        let Some(decoded) = self.decoded.take() else { return };
+        let receiver = self.decoded.take();
+        let stopped_early = self.stopped_early.take();
         let pcm = Arc::clone(&self.pcm);
         let spoken = self.spoken.clone();
         let target = self.target.clone();
         let stream_id = self.stream_id.clone();
+        let recording = std::mem::take(&mut self.recording);
+        let (format, max_secs) = (self.format, self.settings().max_answer_secs);
         let work = async move {
-            let info = match decoded.await {
-                Ok(Ok(info)) => info,
-                Ok(Err(error)) => return Err(SpokenError::from(error)),
-                Err(_) => return Err(SpokenError::Undecodable(String::from("the decoder stopped"))),
+            let live = match (stopped_early, receiver) {
+                (Some(result), _) => result,
+                (None, Some(receiver)) => receiver.await.unwrap_or(Err(MediaError::Unreadable(String::from("the decoder stopped")))),
+                (None, None) => Err(MediaError::Unreadable(String::from("the decoder stopped"))),
             };
-            let pcm = std::mem::take(&mut *pcm.lock().unwrap_or_else(PoisonError::into_inner));
-            let decoded = Decoded { pcm, info };
+            let decoded = match live {
+                Ok(info) => Decoded { pcm: std::mem::take(&mut *pcm.lock().unwrap_or_else(PoisonError::into_inner)), info },
+                Err(MediaError::TooLong { limit_secs }) => return Err(SpokenError::TooLong(limit_secs)),
+                Err(_) => {
+                    let whole = tokio::task::spawn_blocking(move || decode_bytes(recording, format, max_secs)).await;
+                    whole.map_err(|e| SpokenError::Undecodable(e.to_string()))??
+                }
+            };
             check_speech(&decoded)?;
             let answer_id = uuid::Uuid::new_v4().simple().to_string();
             spoken.finish(target, answer_id, Some(stream_id), decoded).await;
@@ -303,8 +326,10 @@ impl SpokenAnswers for Spoken {
             stream_id: stream_id.clone(),
             pipe: Some(pipe),
             decoded: Some(decoded),
+            stopped_early: None,
+            format,
+            recording: Vec::new(),
             pcm,
-            bytes: 0,
             last_chunk: Instant::now(),
             committed_text: String::new(),
             committed_at: 0,

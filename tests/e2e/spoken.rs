@@ -35,7 +35,7 @@ fn answer(format: &str) -> Vec<u8> {
             .arg(root.join("make_dialogue.py"))
             .arg(root.join("spoken_answer.json"))
             .arg(&base)
-            .args(["--formats", "wav,webm"])
+            .args(["--formats", "wav,webm,mp4"])
             .status()
             .unwrap();
         assert!(status.success(), "making test audio needs espeak-ng, sox and ffmpeg (scripts/install-audio-deps.sh)");
@@ -256,4 +256,27 @@ async fn a_binary_frame_without_a_stream_is_an_error_and_a_dropped_socket_saves_
     let (_, stored) = call(&app, &user.token, Method::GET, &format!("/api/v1/practice/{id}"), None).await;
     assert_eq!(stored["answers"], json!([]), "half an answer is never stored");
     assert_eq!(stored["status"], "draft");
+}
+
+#[actix_web::test]
+async fn a_client_that_sends_before_ready_and_an_mp4_with_its_index_last_still_get_their_answer_stored() {
+    let app = app_with(|_| {}).await;
+    let user = app.new_user("Lee").await;
+    let (id, question) = session(&app, &user.token).await;
+    let mp4 = answer("mp4");
+    let mut socket = app.socket(&user.token).await;
+
+    // The whole recording right after the start, before practice.audio.ready:
+    // held until the stream is open; the MP4's index comes last, so it is decoded whole at the end.
+    socket.send_json(json!({"type": "practice.audio.start", "session_id": id, "question_id": question, "format": "mp4"})).await;
+    for chunk in mp4.chunks(60 * 1024) {
+        socket.stream.send(Message::binary(chunk.to_vec())).await.unwrap();
+    }
+    let ready = wait_for(&mut socket, "practice.audio.ready").await;
+    socket.send_json(json!({"type": "practice.audio.end", "stream_id": ready["stream_id"]})).await;
+
+    let transcribed = wait_for(&mut socket, "practice.answer.transcribed").await;
+    assert_spoken_delivery(&transcribed["delivery"]);
+    let (_, stored) = call(&app, &user.token, Method::GET, &format!("/api/v1/practice/{id}"), None).await;
+    assert_eq!(stored["answers"][0]["text"], transcribed["text"]);
 }
