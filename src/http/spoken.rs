@@ -26,7 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tag = "practice",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "practice session id"), ("question_id" = String, Path, description = "question id")),
-    request_body(content = Vec<u8>, description = "the recording", content_type = "audio/webm"),
+    request_body(
+        description = "the recording",
+        content((Vec<u8> = "audio/webm"), (Vec<u8> = "audio/ogg"), (Vec<u8> = "audio/mp4"), (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/wav"))
+    ),
     responses(
         (status = 202, body = AudioAccepted, description = "being transcribed; practice.answer.transcribed and the coaching follow on the socket"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),

@@ -14,6 +14,7 @@ use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// Calls the API as `token` and returns the status and JSON body (Null when empty).
 pub async fn call(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let method_path = format!("{method} {path}");
     let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
     if let Some(body) = body {
         request = request.json(&body);
@@ -21,7 +22,8 @@ pub async fn call(app: &TestApp, token: &str, method: Method, path: &str, body: 
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method_path}: {status} {text:?}: {e}")) };
+    (status, body)
 }
 
 /// Creates a session and returns it.
