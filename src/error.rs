@@ -144,7 +144,7 @@ impl From<crate::practice::spoken::SpokenError> for ApiError {
             E::Closed(status) => Self::Conflict { code: "illegal_transition", message: format!("a {status} practice session cannot answer") },
             E::EngineUnavailable(message) => Self::SpeechUnavailable(message),
             E::Store(cause) => Self::Unexpected(cause),
-            refused @ (E::UnknownFormat(_) | E::Undecodable(_) | E::NoSpeech | E::Transcription(_)) => {
+            refused @ (E::UnknownFormat(_) | E::Undecodable(_) | E::NoSpeech | E::Transcription(_) | E::NotSaved(_)) => {
                 Self::AudioRefused { code: refused.code(), message: refused.to_string() }
             }
         }

@@ -7,11 +7,15 @@
 //! the last committed point (at most `practice.live_window_secs` of audio,
 //! so each partial costs the same however long the answer) and pushes the
 //! whole transcript so far as `practice.transcript.partial`; when the open
-//! stretch is full, all but its last segment is committed. At
+//! stretch is full, all but its last segment is committed (all of it when
+//! it is one segment half a window too long). At
 //! `practice.audio.end` the whole answer goes to [`Spoken::finish`], exactly
-//! as a posted recording does. A stream whose socket closes first, that falls
-//! silent for `practice.live_idle_secs`, or that outgrows its limits ends
-//! with `practice.audio.error` and nothing stored.
+//! as a posted recording does. The bytes are also kept as received (at most
+//! `practice.max_answer_bytes`): a container that cannot be read front to
+//! back (an MP4 whose index comes last) gets no partials and is decoded
+//! whole at the end. A stream whose socket closes first, that falls silent
+//! for `practice.live_idle_secs`, or that outgrows its limits ends with
+//! `practice.audio.error` and nothing stored.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -21,6 +25,7 @@ use actix_web::web::Bytes;
 use ::actors::ports::{AudioStream, SpokenAnswers};
 use protocol::error::ErrorDetail;
 use protocol::spoken::AudioFormat;
+use protocol::transcript::Segment;
 use protocol::ws::ServerFrame;
 use symphonia::core::io::ReadOnlySource;
 
@@ -31,6 +36,8 @@ use crate::media::{self, AudioInfo, MediaError};
 
 /// New audio (seconds) worth a new partial.
 const MIN_NEW_AUDIO_SECS: f64 = 0.5;
+/// An open stretch this many windows long is committed even as one segment.
+const COMMIT_WHOLE: f64 = 1.5;
 
 /// The next piece of the recording.
 #[derive(Message)]
@@ -106,7 +113,7 @@ impl LiveAnswer {
             return;
         }
         if self.last_chunk.elapsed() > Duration::from_secs(self.settings().live_idle_secs) {
-            let error = SpokenError::Undecodable(format!("no audio arrived for {} s; the answer was not saved", self.settings().live_idle_secs));
+            let error = SpokenError::NotSaved(format!("no audio arrived for {} s; the answer was not saved, record it again", self.settings().live_idle_secs));
             return self.fail(&error, ctx);
         }
         if self.stopped_early.is_none()
@@ -127,7 +134,8 @@ impl LiveAnswer {
         self.partial_at = heard;
         self.transcribing = true;
         let spoken = self.spoken.clone();
-        let full = window.len() as f64 / f64::from(SPEECH_RATE) >= self.settings().live_window_secs as f64;
+        let window_secs = window.len() as f64 / f64::from(SPEECH_RATE);
+        let live_window = self.settings().live_window_secs as f64;
         // Short context: the encoder reads only the audio there is.
         let options = crate::stt::Options { short_context: true, ..crate::stt::Options::default() };
         let work = async move { spoken.transcribe(window, options).await };
@@ -143,12 +151,8 @@ impl LiveAnswer {
             let texts: Vec<&str> = transcript.segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect();
             let open = texts.join(" ");
             let text = join(&act.committed_text, &open);
-            if full && transcript.segments.len() > 1 {
-                // Commit all but the last segment: it may be cut mid-word.
-                let last = &transcript.segments[transcript.segments.len() - 1];
-                let kept: Vec<&str> = transcript.segments[..transcript.segments.len() - 1].iter().map(|s| s.text.trim()).collect();
-                act.committed_text = join(&act.committed_text, &kept.join(" "));
-                act.committed_at += (last.start * f64::from(SPEECH_RATE)) as usize;
+            if window_secs >= live_window {
+                act.commit(&transcript.segments, window_secs >= COMMIT_WHOLE * live_window);
             }
             metrics::counter!("debrief_spoken_partials_total").increment(1);
             if text != act.last_partial {
@@ -156,6 +160,27 @@ impl LiveAnswer {
                 act.spoken.push(&act.target.owner, ServerFrame::PracticeTranscriptPartial { stream_id: act.stream_id.clone(), text });
             }
         }));
+    }
+}
+
+impl LiveAnswer {
+    /// Commits a full stretch's segments but the last (it may be cut
+    /// mid-word): the next partials start after them. With `whole`, a
+    /// stretch that is one long segment is committed to its end, so the open
+    /// stretch never outgrows the window for long.
+    fn commit(&mut self, segments: &[Segment], whole: bool) {
+        let keep = match segments.len() {
+            0 => 0,
+            1 if whole => 1,
+            n => n - 1,
+        };
+        if keep == 0 {
+            return;
+        }
+        let until = if keep == segments.len() { segments[keep - 1].end } else { segments[keep].start };
+        let kept: Vec<&str> = segments[..keep].iter().map(|s| s.text.trim()).collect();
+        self.committed_text = join(&self.committed_text, &kept.join(" "));
+        self.committed_at += (until * f64::from(SPEECH_RATE)) as usize;
     }
 }
 
@@ -258,7 +283,7 @@ impl Handler<Abandon> for LiveAnswer {
     type Result = ();
 
     fn handle(&mut self, _: Abandon, ctx: &mut Context<Self>) {
-        let error = SpokenError::Undecodable(String::from("the connection closed while the answer was being recorded; it was not saved, record it again"));
+        let error = SpokenError::NotSaved(String::from("the connection closed while the answer was being recorded; it was not saved, record it again"));
         self.fail(&error, ctx);
     }
 }

@@ -53,6 +53,9 @@ pub enum SpokenError {
     EngineUnavailable(String),
     #[error("transcription failed: {0}")]
     Transcription(String),
+    /// The answer was given up before its end (the socket closed, the audio stopped coming).
+    #[error("{0}")]
+    NotSaved(String),
     #[error("the answer could not be stored")]
     Store(#[from] anyhow::Error),
 }
@@ -70,6 +73,7 @@ impl SpokenError {
             Self::Closed(_) => "illegal_transition",
             Self::EngineUnavailable(_) => "speech_unavailable",
             Self::Transcription(_) => "transcription_failed",
+            Self::NotSaved(_) => "answer_not_saved",
             Self::Store(_) => "internal_error",
         }
     }

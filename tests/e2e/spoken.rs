@@ -252,6 +252,7 @@ async fn a_binary_frame_without_a_stream_is_an_error_and_a_dropped_socket_saves_
 
     let error = wait_for(&mut watcher, "practice.audio.error").await;
     assert_eq!(error["stream_id"], stream_id.as_str());
+    assert_eq!(error["error"]["code"], "answer_not_saved", "{error}");
     assert!(error["error"]["message"].as_str().unwrap().contains("not saved"), "{error}");
     let (_, stored) = call(&app, &user.token, Method::GET, &format!("/api/v1/practice/{id}"), None).await;
     assert_eq!(stored["answers"], json!([]), "half an answer is never stored");
