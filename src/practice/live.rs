@@ -130,11 +130,12 @@ impl LiveAnswer {
         if self.transcribing || (heard - self.partial_at) as f64 / f64::from(SPEECH_RATE) < MIN_NEW_AUDIO_SECS {
             return;
         }
-        let window = self.pcm.lock().unwrap_or_else(PoisonError::into_inner)[self.committed_at..heard].to_vec();
+        // The audio is read when the engine takes the partial up (it may wait
+        // for another stream's turn), so it holds every word said until then.
+        let window = Box::new(LatestAudio { pcm: Arc::clone(&self.pcm), from: self.committed_at, taken: None });
         self.partial_at = heard;
         self.transcribing = true;
         let spoken = self.spoken.clone();
-        let window_secs = window.len() as f64 / f64::from(SPEECH_RATE);
         let live_window = self.settings().live_window_secs as f64;
         // Short context: the encoder reads only the audio there is.
         let options = crate::stt::Options { short_context: true, ..crate::stt::Options::default() };
@@ -148,6 +149,8 @@ impl LiveAnswer {
                 Ok(transcript) => transcript,
                 Err(error) => return act.fail(&error, ctx),
             };
+            let window_secs = transcript.duration_secs.max(transcript.segments.last().map_or(0.0, |s| s.end));
+            act.partial_at = act.partial_at.max(act.committed_at + (window_secs * f64::from(SPEECH_RATE)) as usize);
             let texts: Vec<&str> = transcript.segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect();
             let open = texts.join(" ");
             let text = join(&act.committed_text, &open);
@@ -181,6 +184,40 @@ impl LiveAnswer {
         let kept: Vec<&str> = segments[..keep].iter().map(|s| s.text.trim()).collect();
         self.committed_text = join(&self.committed_text, &kept.join(" "));
         self.committed_at += (until * f64::from(SPEECH_RATE)) as usize;
+    }
+}
+
+/// A stream's audio from `from` on, as much as there is when the engine first
+/// asks how long it is (then fixed for the rest of the transcription).
+struct LatestAudio {
+    pcm: Arc<Mutex<Vec<f32>>>,
+    from: usize,
+    taken: Option<Vec<f32>>,
+}
+
+impl LatestAudio {
+    fn taken(&mut self) -> &[f32] {
+        let (pcm, from) = (&self.pcm, self.from);
+        self.taken.get_or_insert_with(|| {
+            let all = pcm.lock().unwrap_or_else(PoisonError::into_inner);
+            all[from.min(all.len())..].to_vec()
+        })
+    }
+}
+
+impl crate::stt::Pcm for LatestAudio {
+    fn samples(&self) -> usize {
+        match &self.taken {
+            Some(taken) => taken.len(),
+            // Not taken yet: what there is now (the engine takes it with its first read).
+            None => self.pcm.lock().unwrap_or_else(PoisonError::into_inner).len().saturating_sub(self.from),
+        }
+    }
+
+    fn read(&mut self, start: usize, len: usize) -> anyhow::Result<Vec<f32>> {
+        let taken = self.taken();
+        let start = start.min(taken.len());
+        Ok(taken[start..start.saturating_add(len).min(taken.len())].to_vec())
     }
 }
 

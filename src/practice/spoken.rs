@@ -158,9 +158,9 @@ impl Spoken {
     }
 
     /// Transcribes `pcm` with the configured engine.
-    pub async fn transcribe(&self, pcm: Vec<f32>, options: Options) -> Result<Transcript, SpokenError> {
+    pub async fn transcribe(&self, pcm: Box<dyn crate::stt::Pcm>, options: Options) -> Result<Transcript, SpokenError> {
         let engine = self.speech.get().await.map_err(|failure| SpokenError::EngineUnavailable(failure.message))?;
-        engine.transcribe(Box::new(pcm), options, Box::new(|_| {})).await.map_err(|e| SpokenError::Transcription(e.to_string()))
+        engine.transcribe(pcm, options, Box::new(|_| {})).await.map_err(|e| SpokenError::Transcription(e.to_string()))
     }
 
     /// Transcribes, measures and stores a decoded answer, pushes it and
@@ -192,7 +192,7 @@ impl Spoken {
         let silences = crate::silence::silences(&mut decoded.pcm.as_slice(), crate::analysis::pace::PAUSE_SECS).unwrap_or_default();
         let duration_secs = decoded.info.duration_secs;
         let options = Options { word_timestamps: true, ..Options::default() };
-        let mut transcript = self.transcribe(decoded.pcm, options).await?;
+        let mut transcript = self.transcribe(Box::new(decoded.pcm), options).await?;
         transcript.duration_secs = transcript.duration_secs.max(duration_secs);
         let text = transcript.segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
         if text.is_empty() {
