@@ -189,16 +189,7 @@ async fn main() {
         let rounds = if concurrency == 1 { 30 } else { 3 };
         let mut tokens = Vec::new();
         for i in 0..concurrency {
-            let body: Value = client
-                .post(format!("{address}/api/v1/auth/register"))
-                .json(&json!({"email": format!("b{concurrency}-{i}@example.com"), "password": "benchmark password", "name": "B"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            tokens.push(body["token"].as_str().unwrap().to_owned());
+            tokens.push(support::register(&client, &address, &format!("b{concurrency}-{i}@example.com"), "benchmark password").await);
         }
         let mut chatters =
             futures_util::future::join_all(tokens.iter().map(|t| chatter(&ws_url, t))).await;

@@ -12,7 +12,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
@@ -63,16 +63,7 @@ async fn main() {
     let idle = rss_kib(pid);
     println!("idle_rss_mib {:.1}", idle as f64 / 1024.0);
 
-    let registered: Value = client
-        .post(format!("{address}/api/v1/auth/register"))
-        .json(&json!({"email": "bench@example.com", "password": "benchmark password", "name": "Bench"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = registered["token"].as_str().unwrap().to_owned();
+    let token = support::register(&client, &address, "bench@example.com", "benchmark password").await;
     let ws_url = server.ws_url();
     let after_user = rss_kib(pid);
 

@@ -95,40 +95,25 @@ fn words(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
+/// POSTs `body` as `token`; the JSON answer.
+async fn post_json(client: &reqwest::Client, url: String, token: &str, body: Value) -> Value {
+    client.post(url).bearer_auth(token).json(&body).send().await.unwrap().json().await.unwrap()
+}
+
 /// A user with a behavioural session; the token, session and first question.
 async fn practice(client: &reqwest::Client, address: &str, name: &str) -> (String, String, String) {
-    let body: Value = client
-        .post(format!("{address}/api/v1/auth/register"))
-        .json(&json!({"email": format!("{name}@example.com"), "password": "benchmark password", "name": name}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = body["token"].as_str().unwrap().to_owned();
-    let session: Value = client
-        .post(format!("{address}/api/v1/practice"))
-        .bearer_auth(&token)
-        .json(&json!({"job_title": "Backend Engineer", "interview_type": "behavioral"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = support::register(client, address, &format!("{name}@example.com"), "benchmark password").await;
+    let session = post_json(client, format!("{address}/api/v1/practice"), &token, json!({"job_title": "Backend Engineer", "interview_type": "behavioral"})).await;
     let id = session["id"].as_str().unwrap().to_owned();
-    let session: Value = client
-        .post(format!("{address}/api/v1/practice/{id}/questions/generate"))
-        .bearer_auth(&token)
-        .json(&json!({"count": 1}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = post_json(client, format!("{address}/api/v1/practice/{id}/questions/generate"), &token, json!({"count": 1})).await;
     (token, id, session["questions"][0]["id"].as_str().unwrap().to_owned())
+}
+
+/// A socket of `token`'s.
+async fn connect(ws_url: &str, token: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url).unwrap();
+    request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
 /// What one live stream saw.
@@ -140,10 +125,7 @@ struct Streamed {
 
 /// Streams the answer at the pace it was said and collects the partials.
 async fn stream(ws_url: &str, token: &str, id: &str, question: &str, answer: &Answer) -> Streamed {
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url).unwrap();
-    request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let (mut tx, mut rx) = socket.split();
+    let (mut tx, mut rx) = connect(ws_url, token).await.split();
     tx.send(Message::text(json!({"type": "practice.audio.start", "session_id": id, "question_id": question, "format": "webm"}).to_string()))
         .await
         .unwrap();
@@ -194,9 +176,7 @@ async fn stream(ws_url: &str, token: &str, id: &str, question: &str, answer: &An
 
 /// Posts the finished answer over HTTP; seconds until it is transcribed.
 async fn post_whole(client: &reqwest::Client, ws_url: &str, address: &str, token: &str, id: &str, question: &str, webm: &[u8]) -> f64 {
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url).unwrap();
-    request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = connect(ws_url, token).await;
     let started = Instant::now();
     let response = client
         .post(format!("{address}/api/v1/practice/{id}/questions/{question}/audio"))

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 
 const MIB: usize = 1024 * 1024;
 
@@ -160,16 +159,7 @@ async fn main() {
         let (client, address) = (client.clone(), address.clone());
         let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
         async move {
-            let body: Value = client
-                .post(format!("{address}/api/v1/auth/register"))
-                .json(&json!({ "email": email, "password": "correct horse battery", "name": "Bench" }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["token"].as_str().unwrap().to_owned()
+            support::register(&client, &address, &email, "correct horse battery").await
         }
     };
     let token = register("big").await;

@@ -7,7 +7,8 @@ import { element } from "./dom.js";
 /** The comfortable pace, words a minute (the server's analysis::pace). */
 const PACE = [120, 160];
 
-const clock = (secs) => {
+/** "1:05" for 65 seconds. */
+export const clock = (secs) => {
   const whole = Math.max(0, Math.floor(Number(secs) || 0));
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 };

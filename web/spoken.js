@@ -16,6 +16,7 @@
 // practice.audio.error is shown beside the button (the previous answer stays).
 // All text is set with textContent.
 import { ApiError, api, session } from "./api.js";
+import { clock } from "./delivery.js";
 import { describeError, element, setText } from "./dom.js";
 
 /** MediaRecorder types, best first, and the format the server is told. */
@@ -41,11 +42,6 @@ export function targetSecs(category) {
   return [30, 90];
 }
 
-/** "1:05" for 65 seconds. */
-const clock = (secs) => {
-  const whole = Math.max(0, Math.floor(Number(secs) || 0));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-};
 
 
 function button(text, className, testid) {

@@ -50,3 +50,17 @@ impl Server {
         let _ = self.child.wait();
     }
 }
+
+/// Registers an account on the server at `address`; its bearer token.
+pub async fn register(client: &reqwest::Client, address: &str, email: &str, password: &str) -> String {
+    let body: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": password, "name": "Bench"}))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON answer");
+    body["token"].as_str().expect("a token").to_owned()
+}

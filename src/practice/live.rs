@@ -215,9 +215,7 @@ impl crate::stt::Pcm for LatestAudio {
     }
 
     fn read(&mut self, start: usize, len: usize) -> anyhow::Result<Vec<f32>> {
-        let taken = self.taken();
-        let start = start.min(taken.len());
-        Ok(taken[start..start.saturating_add(len).min(taken.len())].to_vec())
+        self.taken().read(start, len)
     }
 }
 

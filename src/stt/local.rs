@@ -32,9 +32,7 @@ impl Pcm for Vec<f32> {
     }
 
     fn read(&mut self, start: usize, len: usize) -> anyhow::Result<Vec<f32>> {
-        let start = start.min(self.as_slice().len());
-        let end = start.saturating_add(len).min(self.as_slice().len());
-        Ok(self[start..end].to_vec())
+        self.as_slice().read(start, len)
     }
 }
 
