@@ -109,16 +109,20 @@ pub fn evidence(star: &Star) -> Vec<(StarPart, Range<usize>)> {
         .collect()
 }
 
+/// The word ranges of each part's labelled spans, in `PARTS` order.
+pub fn spans(item: &Item, answer: &[String]) -> [Vec<Range<usize>>; 4] {
+    PARTS.map(|part| item.star.of(part).iter().filter_map(|s| locate(answer, s)).collect())
+}
+
 /// How one item's STAR reading compares with its labels, per part:
 /// `(labelled, detected, detected where labelled)`.
 pub fn star_match(item: &Item, star: &Star) -> [(bool, bool, bool); 4] {
-    let answer = words(&item.answer);
+    let labelled = spans(item, &words(&item.answer));
     let found = evidence(star);
-    PARTS.map(|part| {
-        let labelled: Vec<Range<usize>> = item.star.of(part).iter().filter_map(|s| locate(&answer, s)).collect();
-        let detected: Vec<&Range<usize>> = found.iter().filter(|(p, _)| *p == part).map(|(_, r)| r).collect();
-        let hit = detected.iter().any(|d| labelled.iter().any(|l| d.start < l.end && l.start < d.end));
-        (!item.star.of(part).is_empty(), !detected.is_empty(), hit)
+    [0, 1, 2, 3].map(|k| {
+        let detected: Vec<&Range<usize>> = found.iter().filter(|(p, _)| *p == PARTS[k]).map(|(_, r)| r).collect();
+        let hit = detected.iter().any(|d| labelled[k].iter().any(|l| d.start < l.end && l.start < d.end));
+        (!item.star.of(PARTS[k]).is_empty(), !detected.is_empty(), hit)
     })
 }
 
