@@ -19,6 +19,10 @@
 //!   clause start followed by a subject ("You know we shipped…"); never after
 //!   "do/did/if/as/what/would/let…" ("do you know", "as you know"), nor when
 //!   it is the verb with an object ("you know how/what/that…" is not set off).
+//!   In unpunctuated speech it is also a filler where no clause can start:
+//!   after a preposition, an article, a hesitation or "just"/"but" ("in
+//!   terms of you know the guy…", "a you know a chemical"), unless a
+//!   question word follows ("but you know what…").
 //! - `i mean`: at a clause start, set off after or followed by a subject
 //!   ("I mean, we…", "I mean we…"); not "I mean it".
 //! - `so`: at the start of a sentence or answer (fillers before it skipped,
@@ -114,6 +118,12 @@ const YOU_KNOW_OBJECTS: &[&str] = &[
 
 /// Words that may open an answer before a filler "so" ("okay so", "yeah so").
 const ANSWER_OPENERS: &[&str] = &["okay", "ok", "yeah", "well", "alright", "right", "so", "yes", "sure"];
+
+/// Words after which "you know" cannot open a clause ("of you know the…"):
+/// there it only fills the gap, whatever follows.
+const YOU_KNOW_GAPS: &[&str] = &[
+    "of", "a", "an", "the", "to", "with", "for", "from", "about", "in", "on", "at", "into", "by", "like", "just", "but",
+];
 
 /// Words before "you know" that make "know" a verb ("do you know").
 const YOU_KNOW_GOVERNORS: &[&str] = &[
@@ -325,6 +335,12 @@ impl Scan<'_> {
         if !self.boundary_before(i) && YOU_KNOW_GOVERNORS.contains(&self.previous_word(i)) {
             return false;
         }
+        let next = self.word(i + 2);
+        let before = self.previous_word(i);
+        let in_a_gap = YOU_KNOW_GAPS.contains(&before) || hesitation(before).is_some() || (before == next && !before.is_empty());
+        if in_a_gap && !matches!(next, "what" | "how" | "why" | "where" | "who" | "whether" | "if") {
+            return true;
+        }
         // "you know it was…": "it" is the next clause's subject, not the object.
         let subject_of_next = matches!(self.word(i + 2), "it" | "this" | "that")
             && matches!(self.word(i + 3), "was" | "is" | "wasn't" | "isn't" | "had" | "felt" | "got");
@@ -433,6 +449,16 @@ mod tests {
     #[test]
     fn quoting_with_was_like_is_not_counted() {
         assert!(fillers_in("My manager was like, just ship it.").is_empty());
+    }
+
+    #[test]
+    fn you_know_where_no_clause_can_start_is_a_filler_in_unpunctuated_speech() {
+        assert_eq!(
+            fillers_in("it was in terms of you know the guy was a supervisor with a you know a chemical problem"),
+            ["you know", "you know"]
+        );
+        assert!(fillers_in("but you know what happened next").is_empty());
+        assert!(fillers_in("we wanted you know the answer").is_empty());
     }
 
     #[test]
