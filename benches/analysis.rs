@@ -40,8 +40,8 @@ fn practice(runs: u32) {
     let words = answer.split_whitespace().count();
     let question = "Tell me about a time you made a service more reliable.";
     println!("practice ({runs} runs each, median):");
-    println!("  measure a {words}-word typed answer: {:.3} ms", median_ms(runs, || drop(measure::measure(question, &answer, InterviewType::Behavioral))));
-    let metrics = measure::measure(question, &answer, InterviewType::Behavioral);
+    println!("  measure a {words}-word typed answer: {:.3} ms", median_ms(runs, || drop(measure::measure(question, &answer, InterviewType::Behavioral, None))));
+    let metrics = measure::measure(question, &answer, InterviewType::Behavioral, None);
     let description = "We run Rust services on Kubernetes with PostgreSQL and Kafka; you will mentor engineers.";
     println!(
         "  generate 30 offline questions: {:.3} ms",

@@ -42,7 +42,7 @@ mod clause_reader;
 use std::path::PathBuf;
 
 use debrief::analysis::fit::fit;
-use debrief::analysis::{Context, analyse_text, star_of};
+use debrief::analysis::{Context, analyse_text, star_of, star_read};
 use eval::{Item, PARTS};
 
 fn main() {
@@ -228,19 +228,36 @@ fn embedding_alternative(sets: &[(&str, &Vec<Item>)]) {
     }
 }
 
-/// STAR parts read by the learned clause reader (fitted on the development
-/// sets), against the rules, on the held-out set.
+/// STAR parts read by the learned clause reader, against the rules, on the
+/// held-out set, through the product's own path with the weights it ships
+/// (`src/analysis/star_reader.json`); with `BENCH_TRAIN=1` they are fitted
+/// on the development sets first and written there, after a five-fold
+/// cross-validation there that shows how the threshold was chosen.
 fn learned_clause_reader(dev: &[Item], held_out: &[Item]) {
+    use debrief::analysis::star_reader::{ClauseEmbedder, StarReader};
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/models/all-minilm-l6-v2");
-    let embedder = debrief::embed::LocalEmbedder::load(&dir, "all-minilm-l6-v2").expect("all-minilm-l6-v2 in target/tmp/models");
+    let embedder = std::sync::Arc::new(debrief::embed::LocalEmbedder::load(&dir, "all-minilm-l6-v2").expect("all-minilm-l6-v2 in target/tmp/models"));
+    if std::env::var_os("BENCH_TRAIN").is_some() {
+        let started = std::time::Instant::now();
+        let clauses = clause_reader::read(dev, &embedder);
+        let thresholds = [0.5, 0.6, 0.7, 0.8];
+        println!();
+        println!("| development (a+b), five-fold cross-validation: threshold | situation F1 | task F1 | action F1 | result F1 |");
+        println!("|---|---|---|---|---|");
+        for (threshold, counts) in thresholds.iter().zip(clause_reader::cross_validate(dev, &clauses, &thresholds)) {
+            let f1 = counts.map(|c| format!("{:.2}", c.f1()));
+            println!("| {threshold} | {} |", f1.join(" | "));
+        }
+        let weights = clause_reader::Model::fit(&clauses.iter().collect::<Vec<_>>()).weights();
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/analysis/star_reader.json");
+        std::fs::write(&path, serde_json::to_string(&weights).unwrap() + "\n").unwrap();
+        println!("fitted in {:.1?} and written to {}: build again to ship them", started.elapsed(), path.display());
+        return;
+    }
+    let reader = StarReader::new(embedder as std::sync::Arc<dyn ClauseEmbedder>).expect("src/analysis/star_reader.json holds weights for this build");
     let started = std::time::Instant::now();
-    let model = clause_reader::Model::fit(&clause_reader::read(dev, &embedder));
-    let fitted = started.elapsed();
-    let started = std::time::Instant::now();
-    let clauses = clause_reader::read(held_out, &embedder);
-    let per_clause = started.elapsed() / clauses.len().max(1) as u32;
-    let index: std::collections::HashMap<&str, usize> = held_out.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
-    let learned = eval::star_counts(held_out, |item| model.star(&clauses, index[item.id.as_str()]));
+    let learned = eval::star_counts(held_out, |item| star_read(&item.answer, Some(&reader)));
+    let per_answer = started.elapsed() / held_out.len().max(1) as u32;
     let rules = eval::star_counts(held_out, |item| star_of(&item.answer));
     println!();
     println!("| held out (c): STAR part | rules F1 | learned reader precision | recall | F1 |");
@@ -248,7 +265,7 @@ fn learned_clause_reader(dev: &[Item], held_out: &[Item]) {
     for ((part, r), l) in PARTS.iter().zip(rules).zip(learned) {
         println!("| {part:?} | {:.2} | {:.2} | {:.2} | {:.2} |", r.f1(), l.precision(), l.recall(), l.f1());
     }
-    println!("fitted in {fitted:.1?}; {per_clause:.1?} a clause to embed and read");
+    println!("{per_answer:.1?} an answer to embed and read its clauses");
 }
 
 /// One turn of the Switchboard set (`measures/switchboard.py`).
@@ -282,6 +299,30 @@ fn real_speech_fillers() {
     for split in ["heldout", "test"] {
         let turns: Vec<&RealTurn> = set.turns.iter().filter(|t| t.split == split).collect();
         real_speech_rows(&format!("{split} half"), &turns, split == "test");
+        if split == "heldout" && std::env::var_os("BENCH_SHOW").is_some() {
+            real_speech_misses(&turns);
+        }
+    }
+}
+
+/// Where the detector and the annotators disagree in `turns` (the
+/// development half only: the test half is never read).
+fn real_speech_misses(turns: &[&RealTurn]) {
+    for turn in turns {
+        let tokens = debrief::analysis::tokens::from_text(&turn.text);
+        let hits = debrief::analysis::fillers::find(&tokens, &vec![true; tokens.len()]);
+        let gold = annotated_fillers(&turn.words, &turn.edit_terms);
+        let context = |at: usize| turn.words[at.saturating_sub(5)..(at + 6).min(turn.words.len())].join(" ");
+        for (at, term) in &gold {
+            if !hits.iter().any(|h| h.token == *at) {
+                println!("   missed {term}: {}", context(*at));
+            }
+        }
+        for hit in &hits {
+            if !gold.iter().any(|(at, _)| *at == hit.token) {
+                println!("   extra {}: {}", hit.term, context(hit.token));
+            }
+        }
     }
 }
 

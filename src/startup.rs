@@ -95,6 +95,7 @@ impl Application {
             speech: crate::pipeline::SpeechEngine::from_settings(&settings, &local_engines),
             settings: Arc::clone(&settings),
             chat_choice: chat_choice.clone(),
+            local: local_engines.clone(),
         };
         let session_deps = SessionDeps {
             hub: hub.clone(),

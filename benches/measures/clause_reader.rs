@@ -1,17 +1,19 @@
-//! A learned STAR clause reader, measured beside the rules: one logistic
-//! regression per part over a clause's all-MiniLM-L6-v2 embedding, the part
-//! the rules gave it and where it sits in the answer. Fitted on the
-//! development sets only (class-balanced, L2, full-batch gradient descent,
-//! deterministic), then scored on the held-out set once. A clause takes the
-//! most likely part when that is above [`THRESHOLD`]; the settings were chosen
-//! by five-fold cross-validation on the development sets.
+//! Fits the learned STAR clause reader (`src/analysis/star_reader.rs`: one
+//! logistic regression per part over a clause's all-MiniLM-L6-v2 embedding,
+//! the part the rules gave it and where it sits in the answer) on the
+//! development sets only: class-balanced, L2, full-batch gradient descent,
+//! deterministic. A clause takes the most likely part when that is above
+//! [`THRESHOLD`]; these settings were chosen by five-fold cross-validation on
+//! the development sets, then scored on the held-out set once.
 
-use debrief::analysis::star::clauses;
+use debrief::analysis::star::{clauses, words_of};
+use debrief::analysis::star_reader::{EMBEDDING_MODEL, Weights, features};
 use debrief::analysis::tokens::Token;
 use debrief::embed::LocalEmbedder;
+
 use protocol::analysis::{Star, StarCue, StarPart};
 
-use crate::eval::{self, Item, PARTS};
+use crate::eval::{self, Counts, Item, PARTS};
 
 const STEPS: usize = 3000;
 const RATE: f64 = 1.0;
@@ -20,9 +22,10 @@ pub const THRESHOLD: f64 = 0.7;
 
 /// One clause of one answer, read.
 pub struct Clause {
+    /// Which answer of the items it belongs to.
     item: usize,
+    /// Its words, and when its first is said (a typed answer's words are 0.4 s apart).
     text: String,
-    /// When its first word is said (a typed answer's words are 0.4 s apart).
     at_secs: f64,
     features: Vec<f64>,
     /// Whether it overlaps a labelled span of each part (training target).
@@ -38,17 +41,12 @@ pub fn read(items: &[Item], embedder: &LocalEmbedder) -> Vec<Clause> {
         let filler = debrief::analysis::fillers::mask(&hits, tokens.len());
         let found = clauses(&tokens, &filler, 0, tokens.len());
         let spans = eval::spans(item, &eval::words(&item.answer));
-        let texts: Vec<String> = found.iter().map(|c| c.tokens.clone().map(|i| tokens[i].surface.as_str()).collect::<Vec<_>>().join(" ")).collect();
+        let texts: Vec<String> = found.iter().map(|c| words_of(&tokens, c)).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let vectors = embedder.embed_batch(&refs).expect("embeddings");
         let count = found.len();
         for (k, ((clause, vector), text)) in found.iter().zip(vectors).zip(texts).enumerate() {
-            let mut features: Vec<f64> = vector.iter().map(|&x| f64::from(x)).collect();
-            features.extend(PARTS.iter().map(|p| f64::from(u8::from(clause.part == Some(*p)))));
-            features.push(f64::from(u8::from(clause.part.is_none())));
-            features.push(k as f64 / (count.max(2) - 1) as f64);
-            features.push(f64::from(u8::from(k == 0)));
-            features.push(f64::from(u8::from(k + 1 == count)));
+            let features = features(&vector, clause.part, k, count).into_iter().map(f64::from).collect();
             let overlaps = spans.each_ref().map(|ranges| ranges.iter().any(|r| clause.tokens.start < r.end && r.start < clause.tokens.end));
             out.push(Clause { item: n, text, at_secs: tokens[clause.tokens.start].start, features, overlaps });
         }
@@ -68,14 +66,14 @@ fn sigmoid(x: f64) -> f64 {
 
 impl Model {
     /// Fits the four regressions on `clauses`.
-    pub fn fit(clauses: &[Clause]) -> Self {
+    pub fn fit(clauses: &[&Clause]) -> Self {
         let (n, d) = (clauses.len() as f64, clauses[0].features.len());
         let share: [f64; 4] = [0, 1, 2, 3].map(|p| clauses.iter().filter(|c| c.overlaps[p]).count() as f64 / n);
         let mut model = Model { weights: vec![[0.0; 4]; d], bias: [0.0; 4] };
         for _ in 0..STEPS {
             let mut grad = vec![[0.0; 4]; d];
             let mut grad_bias = [0.0; 4];
-            for clause in clauses {
+            for &clause in clauses {
                 let p = model.probabilities(&clause.features);
                 // Class-balanced: each part's positives weigh as much as its negatives.
                 let g: [f64; 4] = std::array::from_fn(|part| {
@@ -113,18 +111,52 @@ impl Model {
         z.map(sigmoid)
     }
 
-    /// The STAR reading of item `item` from its clauses.
-    pub fn star(&self, clauses: &[Clause], item: usize) -> Star {
+    /// The STAR reading of answer `item` from `clauses`, a clause taking
+    /// its most likely part above `threshold`.
+    fn star(&self, clauses: &[&Clause], item: usize, threshold: f64) -> Star {
         let cues: Vec<StarCue> = clauses
             .iter()
             .filter(|c| c.item == item)
             .filter_map(|c| {
                 let p = self.probabilities(&c.features);
                 let (best, &likely) = p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
-                (likely > THRESHOLD).then(|| StarCue { part: PARTS[best], phrase: String::new(), quote: c.text.clone(), at_secs: c.at_secs })
+                (likely > threshold).then(|| StarCue { part: PARTS[best], phrase: String::new(), quote: c.text.clone(), at_secs: c.at_secs })
             })
             .collect();
         let has = |part: StarPart| cues.iter().any(|c| c.part == part);
         Star { situation: has(StarPart::Situation), task: has(StarPart::Task), action: has(StarPart::Action), result: has(StarPart::Result), cues }
     }
+
+    /// The fitted weights as the product reads them.
+    pub fn weights(&self) -> Weights {
+        let narrow = |row: &[f64; 4]| row.map(|w| w as f32);
+        Weights { model: EMBEDDING_MODEL.to_owned(), threshold: THRESHOLD as f32, bias: narrow(&self.bias), weights: self.weights.iter().map(narrow).collect() }
+    }
+}
+
+/// Five-fold cross-validation on `items` (folds by answer, every fifth): the
+/// per-part counts at each of `thresholds`, every answer read by a model
+/// fitted without it.
+pub fn cross_validate(items: &[Item], clauses: &[Clause], thresholds: &[f64]) -> Vec<[Counts; 4]> {
+    let mut readings: Vec<Vec<Star>> = vec![Vec::new(); thresholds.len()];
+    let mut order: Vec<usize> = Vec::new();
+    for fold in 0..5 {
+        let train: Vec<&Clause> = clauses.iter().filter(|c| c.item % 5 != fold).collect();
+        let test: Vec<&Clause> = clauses.iter().filter(|c| c.item % 5 == fold).collect();
+        let model = Model::fit(&train);
+        for item in (0..items.len()).filter(|i| i % 5 == fold) {
+            order.push(item);
+            for (k, threshold) in thresholds.iter().enumerate() {
+                readings[k].push(model.star(&test, item, *threshold));
+            }
+        }
+    }
+    readings
+        .into_iter()
+        .map(|stars| {
+            let by_item: std::collections::HashMap<usize, Star> = order.iter().copied().zip(stars).collect();
+            let index: std::collections::HashMap<&str, usize> = items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
+            eval::star_counts(items, |item| by_item[&index[item.id.as_str()]].clone())
+        })
+        .collect()
 }

@@ -201,7 +201,7 @@ mod tests {
     use crate::analysis::star::star_of_text;
 
     fn fit(question: &str, answer: &str) -> Fit {
-        super::fit(question, answer, &star_of_text(&from_text(answer)))
+        super::fit(question, answer, &star_of_text(&from_text(answer), None))
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod phrases;
 pub mod relevance;
 pub mod score;
 pub mod star;
+pub mod star_reader;
 pub mod star_words;
 pub mod structure;
 pub mod synthetic;
@@ -66,6 +67,10 @@ pub struct Context {
     /// The whole transcript is one answer of the candidate's (a spoken
     /// practice answer): no question is looked for in it.
     pub answer_only: bool,
+    /// The learned STAR reader, when the local embedding model is loaded:
+    /// each answer's clauses are read again by it (blocking: analyse off
+    /// the async threads).
+    pub star_reader: Option<star_reader::StarReader>,
 }
 
 /// Analyses a recording's transcript.
@@ -87,7 +92,13 @@ pub fn analyse_text(text: &str, context: &Context) -> Analysis {
 /// The STAR cues of one answer taken as a whole (a typed practice answer, or
 /// what was said after one question), fillers skipped.
 pub fn star_of(answer: &str) -> protocol::analysis::Star {
-    star::star_of_text(&tokens::from_text(answer))
+    star_read(answer, None)
+}
+
+/// [`star_of`], each clause read again by the learned `reader` when there
+/// is one (blocking).
+pub fn star_read(answer: &str, reader: Option<&star_reader::StarReader>) -> protocol::analysis::Star {
+    star::star_of_text(&tokens::from_text(answer), reader)
 }
 
 fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
@@ -106,7 +117,7 @@ fn run(transcript: &Transcript, context: &Context, timed: bool) -> Analysis {
         .filter(|&i| layout.candidate[i] && !filler_mask[i])
         .collect();
 
-    let mut structure = structure::analyse(&tokens, &layout, &filler_mask);
+    let mut structure = structure::analyse(&tokens, &layout, &filler_mask, context.star_reader.as_ref());
     measure_answers(&mut structure, &tokens, &layout, &hits, &filler_mask, context);
     let pace = pace::measure_with(&tokens, &layout.candidate, &context.silences);
     let (mean_word_probability, low_confidence_share) =

@@ -28,6 +28,9 @@
 //!      "the checkout was timing out"), when it comes before the first action.
 //! 3. A part is present when one clause carries it; each cue quotes the
 //!    clause and the words that decided it.
+//! 4. With the local embedding model, every clause is then read again by the
+//!    learned reader ([`super::star_reader`]), which weighs the rules' verdict
+//!    with the clause's meaning and place.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -39,6 +42,7 @@ use super::star_words::{
     ADVERBS, AGENTS, BACK_THEN, CLAUSE_OPENERS, DISCOVERY, IRREGULAR_DEEDS, IRREGULAR_PAST, NOT_DEEDS, OUTCOME_VERBS, RESULT_CUES,
     SITUATION_CUES, SLIPS, STATE_VERBS, SUBJECTS, TASK_CUES,
 };
+use super::star_reader::StarReader;
 use super::tokens::{Token, round, truncate};
 
 /// Longest quote of a clause in a cue, in characters.
@@ -124,17 +128,25 @@ pub fn clauses(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> V
 
 /// The STAR parts of tokens `first..end`: one cue per clause that states a
 /// part, quoting it.
-pub fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> Star {
-    let clauses = clauses(tokens, filler, first, end);
+/// With a `reader`, each clause is read again by the learned reader
+/// ([`super::star_reader`]); if that fails the rules stand.
+pub fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize, reader: Option<&StarReader>) -> Star {
+    let mut clauses = clauses(tokens, filler, first, end);
+    if let Some(reader) = reader {
+        let texts: Vec<String> = clauses.iter().map(|c| words_of(tokens, c)).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        if let Err(error) = reader.reread(&mut clauses, &texts) {
+            tracing::warn!(error = format!("{error:#}"), "the learned STAR reader failed; the rules stand");
+        }
+    }
     let cues: Vec<StarCue> = clauses
         .iter()
         .filter_map(|clause| {
             let part = clause.part?;
-            let quote: Vec<&str> = clause.tokens.clone().map(|i| tokens[i].surface.as_str()).collect();
             Some(StarCue {
                 part,
                 phrase: clause.trigger.clone(),
-                quote: truncate(&quote.join(" "), QUOTE_CHARS),
+                quote: truncate(&words_of(tokens, clause), QUOTE_CHARS),
                 at_secs: round(tokens[clause.tokens.start].start, 2),
             })
         })
@@ -149,11 +161,17 @@ pub fn star(tokens: &[Token], filler: &[bool], first: usize, end: usize) -> Star
     }
 }
 
+/// A clause's words as said (the quote of its cue, and what the learned
+/// reader reads).
+pub fn words_of(tokens: &[Token], clause: &Clause) -> String {
+    clause.tokens.clone().map(|i| tokens[i].surface.as_str()).collect::<Vec<_>>().join(" ")
+}
+
 /// The STAR parts of a whole text's tokens, its fillers skipped.
-pub fn star_of_text(tokens: &[Token]) -> Star {
+pub fn star_of_text(tokens: &[Token], reader: Option<&StarReader>) -> Star {
     let hits = super::fillers::find(tokens, &vec![true; tokens.len()]);
     let filler = super::fillers::mask(&hits, tokens.len());
-    star(tokens, &filler, 0, tokens.len())
+    star(tokens, &filler, 0, tokens.len(), reader)
 }
 
 /// Ranges into `kept` (token indices without fillers), one per clause.
@@ -443,7 +461,7 @@ mod tests {
     fn a_failure_story_told_plainly_has_situation_action_and_result() {
         let star_of = |text: &str| {
             let tokens = from_transcript(&transcript_from_text(text));
-            star(&tokens, &vec![false; tokens.len()], 0, tokens.len())
+            star(&tokens, &vec![false; tokens.len()], 0, tokens.len(), None)
         };
         let star = star_of(
             "Last spring I pushed a migration without a rollback plan. I owned the incident, restored the table \

@@ -34,6 +34,7 @@ use protocol::speakers::SpeakerRole;
 use super::Context;
 use super::fillers::hesitation;
 use super::phrases::PhraseSet;
+use super::star_reader::StarReader;
 use super::tokens::{Sentence, Token, quote, round};
 
 /// Openings that make a sentence a question.
@@ -359,7 +360,7 @@ pub fn answer_spans(layout: &Layout, token_count: usize) -> Vec<AnswerSpan> {
 }
 
 /// Questions, answers and STAR, given the layout and the filler mask.
-pub fn analyse(tokens: &[Token], layout: &Layout, filler: &[bool]) -> StructureAnalysis {
+pub fn analyse(tokens: &[Token], layout: &Layout, filler: &[bool], reader: Option<&StarReader>) -> StructureAnalysis {
     let questions: Vec<Question> = layout
         .questions
         .iter()
@@ -374,7 +375,7 @@ pub fn analyse(tokens: &[Token], layout: &Layout, filler: &[bool]) -> StructureA
     let questions_detected = !questions.is_empty();
     let answers: Vec<Answer> = answer_spans(layout, tokens.len())
         .into_iter()
-        .map(|span| answer(tokens, layout, filler, span))
+        .map(|span| answer(tokens, layout, filler, span, reader))
         .collect();
     let scored: Vec<u32> = answers
         .iter()
@@ -394,7 +395,7 @@ pub fn analyse(tokens: &[Token], layout: &Layout, filler: &[bool]) -> StructureA
 /// One answer: the candidate's words between its question and the next
 /// (an interviewer's remark in between is not the candidate's), with its own
 /// fillers, pace and STAR.
-fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) -> Answer {
+fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan, reader: Option<&StarReader>) -> Answer {
     let question = span.question.and_then(|i| layout.questions.get(i));
     let mine: Vec<usize> = (span.first..span.last).filter(|&i| layout.candidate[i]).collect();
     let (start, end) = match (mine.first(), mine.last()) {
@@ -406,7 +407,7 @@ fn answer(tokens: &[Token], layout: &Layout, filler: &[bool], span: AnswerSpan) 
     };
     // STAR reads the candidate's words only: others' words are skipped like fillers.
     let skip: Vec<bool> = (0..tokens.len()).map(|i| filler[i] || !layout.candidate[i]).collect();
-    let star = question.map(|_| super::star::star(tokens, &skip, span.first, span.last));
+    let star = question.map(|_| super::star::star(tokens, &skip, span.first, span.last, reader));
     let excerpt = match (mine.first(), mine.last()) {
         (Some(&first), Some(&last)) => quote(tokens, first, last, 80),
         _ => String::new(),
@@ -453,7 +454,7 @@ mod tests {
         let tokens = from_transcript(&transcript_from_lines(lines));
         let layout = layout(&tokens, &sentences(&tokens), context);
         let filler = fillers::mask(&fillers::find(&tokens, &layout.candidate), tokens.len());
-        analyse(&tokens, &layout, &filler)
+        analyse(&tokens, &layout, &filler, None)
     }
 
     fn star_of(answer: &str) -> Star {

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::practice::answers::store_answers;
 use crate::practice::coaching_stream::start_coaching;
 use crate::practice::input;
+use crate::practice::reading::Readings;
 use crate::practice::writer::writer;
 use crate::startup::AppState;
 
@@ -41,13 +42,14 @@ pub async fn coach_answer(
     let (id, question_id) = path.into_inner();
     let text = input::answer_text(&body.text, &state.settings.practice)?;
     let answers = [(question_id.clone(), text.clone())];
+    let readings = Readings::prepare(state.local_engines.star_reader().await, [text.clone()]).await;
     let session = state
         .store
         .change_practice(&auth.user_id, &id, |session| {
             if !session.questions.iter().any(|q| q.id == question_id) {
                 return Err(ApiError::NotFound("question"));
             }
-            store_answers(session, &answers)
+            store_answers(session, &answers, &readings)
         })
         .await?
         .ok_or(ApiError::NotFound("practice session"))??;

@@ -12,6 +12,7 @@ use crate::auth::AuthUser;
 use crate::embed::{Embedder as _, cosine};
 use crate::error::ApiError;
 use crate::practice::compare::{self, Asked, Similarities, lexical_matrix};
+use crate::practice::reading::Readings;
 use crate::startup::AppState;
 use crate::store::interviews::PracticeMissing;
 
@@ -92,7 +93,8 @@ pub async fn comparison(state: web::Data<AppState>, auth: AuthUser, id: web::Pat
     let asked = compare::asked_questions(&analysis, &transcript);
     let practised: Vec<String> = session.questions.iter().map(|q| q.text.clone()).collect();
     let similarities = similarities(&state, &practised, &asked).await;
-    Ok(HttpResponse::Ok().json(compare::compare(&id, &session, &asked, &similarities)))
+    let readings = Readings::prepare(state.local_engines.star_reader().await, asked.iter().map(|a| a.answer.clone())).await;
+    Ok(HttpResponse::Ok().json(compare::compare(&id, &session, &asked, &similarities, &readings)))
 }
 
 /// Embedding similarities when the model is loaded (and answers), else lexical ones.

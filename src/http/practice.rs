@@ -19,6 +19,7 @@ use crate::http::interviews::PageQuery;
 use crate::http::pagination::{next_page, page_size, parse_cursor};
 use crate::practice::writer::writer;
 use crate::practice::answers::{illegal, order_answers, step, store_answers};
+use crate::practice::reading::Readings;
 use crate::practice::{coach, drills, input, questions};
 use crate::startup::AppState;
 
@@ -268,7 +269,8 @@ pub async fn put_answers(
     body: web::Json<AnswersRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let answers = input::answers(&body.answers, &state.settings.practice)?;
-    let session = change(&state, &auth.user_id, &id, |session| store_answers(session, &answers)).await?;
+    let readings = Readings::prepare(state.local_engines.star_reader().await, answers.iter().map(|(_, text)| text.clone())).await;
+    let session = change(&state, &auth.user_id, &id, |session| store_answers(session, &answers, &readings)).await?;
     metrics::counter!("debrief_practice_answers_total").increment(answers.len() as u64);
     Ok(HttpResponse::Ok().json(session))
 }

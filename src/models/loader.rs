@@ -121,6 +121,17 @@ pub struct LocalEngines {
 }
 
 impl LocalEngines {
+    /// The learned STAR reader, when the local embedding model its weights
+    /// were fitted with is installed (loaded here if it is not in memory).
+    pub async fn star_reader(&self) -> Option<crate::analysis::star_reader::StarReader> {
+        use crate::analysis::star_reader::{ClauseEmbedder, EMBEDDING_MODEL, StarReader};
+        if self.embedder.spec()?.id != EMBEDDING_MODEL {
+            return None;
+        }
+        let local = self.embedder.acquire().await?;
+        StarReader::new(std::sync::Arc::clone(&local.0) as std::sync::Arc<dyn ClauseEmbedder>)
+    }
+
     /// Starts checking (and fetching) the configured speech, embedding and
     /// diarization models; each is loaded when first needed.
     pub fn start(settings: &ModelSettings, status: &FetchStatus) -> Self {

@@ -328,6 +328,7 @@ impl Pipeline {
             job_description: recording.context.job_description.clone(),
             silences: self.silences(audio_key).await,
             answer_only: false,
+            star_reader: self.local.star_reader().await,
         };
         let transcript = Arc::new(transcript);
         let measured = {

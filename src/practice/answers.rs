@@ -8,6 +8,7 @@ use protocol::practice::{PracticeAction, PracticeAnswer, PracticeSession, Practi
 
 use crate::error::ApiError;
 use crate::practice::measure;
+use crate::practice::reading::Readings;
 
 /// 409 `illegal_transition`: a `status` session cannot take `action`.
 pub fn illegal(status: PracticeStatus, action: PracticeAction) -> ApiError {
@@ -23,8 +24,9 @@ pub fn step(session: &mut PracticeSession, action: PracticeAction) -> Result<(),
     Ok(())
 }
 
-/// Stores or overwrites answers (measured; coaching on a changed answer is dropped).
-pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]) -> Result<(), ApiError> {
+/// Stores or overwrites answers (measured, with their `readings` by the
+/// learned STAR reader where made; coaching on a changed answer is dropped).
+pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)], readings: &Readings) -> Result<(), ApiError> {
     for (question_id, _) in answers {
         if !session.questions.iter().any(|q| q.id == *question_id) {
             return Err(ApiError::Validation {
@@ -37,7 +39,7 @@ pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]
     let now = Utc::now();
     for (question_id, text) in answers {
         let question = session.questions.iter().find(|q| q.id == *question_id).map_or("", |q| q.text.as_str());
-        let metrics = measure::measure(question, text, session.interview_type);
+        let metrics = measure::measure(question, text, session.interview_type, readings.get(text));
         match session.answers.iter_mut().find(|a| a.question_id == *question_id) {
             Some(existing) if existing.text == *text => {}
             Some(existing) => {

@@ -351,6 +351,7 @@ mod tests {
             "Tell me about a time you handled a difficult deadline.",
             "Last year our team had a launch in two weeks. My goal was to ship the payments page. I planned the work and I paired with QA every day.",
             InterviewType::Behavioral,
+            None,
         );
         let feedback = answer_feedback(&question("behavioral"), &metrics);
         assert!(feedback.improvements.iter().any(|i| i.starts_with("Finish with the result")), "{feedback:?}");
@@ -361,7 +362,7 @@ mod tests {
 
     #[test]
     fn technical_answers_are_not_held_to_star() {
-        let metrics = measure("How would you scale the database?", "I would shard by customer id and cache reads.", InterviewType::Technical);
+        let metrics = measure("How would you scale the database?", "I would shard by customer id and cache reads.", InterviewType::Technical, None);
         let feedback = answer_feedback(&question("technical"), &metrics);
         assert!(!feedback.improvements.iter().any(|i| i.contains("situation")), "{feedback:?}");
         assert!(feedback.suggested_structure[0].starts_with("Restate the problem"));

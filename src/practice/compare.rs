@@ -8,6 +8,7 @@ use protocol::practice::{AnswerMetrics, Comparison, MetricDelta, NotAsked, Pract
 use protocol::transcript::Transcript;
 
 use super::measure::{LONG_ANSWER_WORDS, SHORT_ANSWER_WORDS, measure};
+use super::reading::Readings;
 
 /// A question asked in the recording and the answer that followed it.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +129,8 @@ pub struct Similarities {
 }
 
 /// Builds the comparison from the matched similarities.
-pub fn compare(interview_id: &str, session: &PracticeSession, asked: &[Asked], similarities: &Similarities) -> Comparison {
+/// `readings`: the asked answers' STAR readings by the learned reader, where made.
+pub fn compare(interview_id: &str, session: &PracticeSession, asked: &[Asked], similarities: &Similarities, readings: &Readings) -> Comparison {
     let pairs = assign(&similarities.matrix, similarities.threshold);
     let mut matches = Vec::new();
     let mut matched_asked = vec![false; asked.len()];
@@ -140,7 +142,7 @@ pub fn compare(interview_id: &str, session: &PracticeSession, asked: &[Asked], s
         };
         matched_asked[column] = true;
         let prep = session.answers.iter().find(|a| a.question_id == question.id);
-        let actual = measure(&asked[column].text, &asked[column].answer, session.interview_type);
+        let actual = measure(&asked[column].text, &asked[column].answer, session.interview_type, readings.get(&asked[column].answer));
         matches.push(QuestionMatch {
             practice_question_id: question.id.clone(),
             practice_question: question.text.clone(),

@@ -2,6 +2,7 @@
 //! the same deterministic analytics as recordings (fillers, hedging, STAR),
 //! plus whether it quantifies anything, folded into one 0–100 mark.
 
+use protocol::analysis::Star;
 use protocol::interview::InterviewType;
 use protocol::practice::{AnswerMetrics, StarParts};
 
@@ -13,11 +14,12 @@ pub const SHORT_ANSWER_WORDS: usize = 60;
 /// Answers longer than this many words ramble.
 pub const LONG_ANSWER_WORDS: usize = 320;
 
-/// Measures an answer to `question`.
-pub fn measure(question: &str, answer: &str, interview_type: InterviewType) -> AnswerMetrics {
+/// Measures an answer to `question`; `read` is its STAR reading by the
+/// learned reader when there is one (else the rules read it).
+pub fn measure(question: &str, answer: &str, interview_type: InterviewType, read: Option<&Star>) -> AnswerMetrics {
     let context = Context { interview_type: Some(interview_type), ..Context::default() };
     let analysis = analyse_text(answer, &context);
-    let found = star_of(answer);
+    let found = read.cloned().unwrap_or_else(|| star_of(answer));
     let star = StarParts { situation: found.situation, task: found.task, action: found.action, result: found.result };
     let star_score = 25 * [star.situation, star.task, star.action, star.result].into_iter().filter(|p| *p).count() as u32;
     let mut metrics = AnswerMetrics {
@@ -82,7 +84,7 @@ mod tests {
 
     #[test]
     fn a_full_star_story_with_numbers_scores_high() {
-        let m = measure(QUESTION, STAR_ANSWER, InterviewType::Behavioral);
+        let m = measure(QUESTION, STAR_ANSWER, InterviewType::Behavioral, None);
         assert!(m.star.situation && m.star.task && m.star.action && m.star.result, "{m:?}");
         assert_eq!(m.star_score, 100);
         assert!(m.has_numbers);
@@ -92,12 +94,12 @@ mod tests {
 
     #[test]
     fn a_hedging_filler_laden_short_answer_scores_low() {
-        let m = measure(QUESTION, "Um, I think I maybe sort of helped, like, with the project, you know.", InterviewType::Behavioral);
+        let m = measure(QUESTION, "Um, I think I maybe sort of helped, like, with the project, you know.", InterviewType::Behavioral, None);
         assert!(m.fillers >= 2, "{m:?}");
         assert!(m.hedges >= 1, "{m:?}");
         assert!(!m.has_numbers);
         assert!(m.score < 40, "{m:?}");
-        assert!(m.score < measure(QUESTION, STAR_ANSWER, InterviewType::Behavioral).score);
+        assert!(m.score < measure(QUESTION, STAR_ANSWER, InterviewType::Behavioral, None).score);
     }
 
     #[test]
@@ -111,7 +113,7 @@ mod tests {
     fn empty_one_word_and_ten_thousand_word_answers_get_measures_that_say_so() {
         let long = "I rebuilt the deploy pipeline and the release time fell by half. ".repeat(800);
         for answer in ["", "Yes.", long.as_str()] {
-            let m = measure(QUESTION, answer, InterviewType::Behavioral);
+            let m = measure(QUESTION, answer, InterviewType::Behavioral, None);
             let json = serde_json::to_string(&m).unwrap();
             assert!(!json.contains("NaN") && !json.contains("null,\"score\"") && !json.contains(":-"), "{json}");
             assert!(m.score <= 100);
@@ -120,7 +122,7 @@ mod tests {
                 assert!(fit.score <= 2 && !fit.reasons.is_empty(), "{answer:?}: {fit:?}");
             }
         }
-        let long = measure(QUESTION, &long, InterviewType::Behavioral);
+        let long = measure(QUESTION, &long, InterviewType::Behavioral, None);
         assert_eq!(long.word_count, 9600);
         let feedback = crate::practice::coach::answer_feedback(
             &protocol::practice::PracticeQuestion { id: "q".into(), order: 1, text: QUESTION.into(), category: "behavioral".into(), source: "bank".into(), skill: None },
@@ -131,6 +133,6 @@ mod tests {
 
     #[test]
     fn an_empty_answer_scores_zero() {
-        assert_eq!(measure(QUESTION, "", InterviewType::Technical).score, 0);
+        assert_eq!(measure(QUESTION, "", InterviewType::Technical, None).score, 0);
     }
 }

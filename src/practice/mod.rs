@@ -29,5 +29,6 @@ pub mod input;
 pub mod live;
 pub mod measure;
 pub mod questions;
+pub mod reading;
 pub mod spoken;
 pub mod writer;

@@ -21,9 +21,11 @@ use protocol::ws::ServerFrame;
 use crate::config::Settings;
 use crate::llm::ChatChoice;
 use crate::media::{self, AudioInfo, MediaError};
+use crate::models::loader::LocalEngines;
 use crate::pipeline::SpeechEngine;
 use crate::practice::answers::store_answers;
 use crate::practice::coaching_stream::start_coaching;
+use crate::practice::reading::Readings;
 use crate::practice::writer::writer;
 use crate::store::Store;
 use crate::stt::Options;
@@ -138,6 +140,8 @@ pub struct Spoken {
     pub speech: SpeechEngine,
     pub settings: Arc<Settings>,
     pub chat_choice: ChatChoice,
+    /// The local models (the learned STAR reader's embedding model).
+    pub local: LocalEngines,
 }
 
 impl Spoken {
@@ -216,10 +220,11 @@ impl Spoken {
     /// Stores the transcript as the question's answer, with its delivery.
     async fn store(&self, target: &Target, answer_id: &str, text: &str, delivery: &Delivery) -> Result<PracticeSession, SpokenError> {
         let answers = [(target.question_id.clone(), text.to_owned())];
+        let readings = Readings::prepare(self.local.star_reader().await, [text.to_owned()]).await;
         let changed = self
             .store
             .change_practice(&target.owner, &target.session_id, |session| {
-                store_answers(session, &answers).map_err(|refused| match refused {
+                store_answers(session, &answers, &readings).map_err(|refused| match refused {
                     crate::error::ApiError::Conflict { .. } => SpokenError::Closed(session.status.as_str()),
                     _ => SpokenError::NotFound("question"),
                 })?;

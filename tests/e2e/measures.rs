@@ -5,8 +5,11 @@
 //! `cargo bench --bench measures`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use debrief::analysis::{Context, analyse_text, star_of};
+use debrief::analysis::star_reader::{ClauseEmbedder, StarReader};
+use debrief::analysis::{Context, analyse_text, star_of, star_read};
+use debrief::embed::LocalEmbedder;
 
 use crate::measures_eval::{self as eval, Item, PARTS};
 
@@ -24,6 +27,23 @@ fn star_parts_are_found_where_the_labels_put_them() {
     let counts = eval::star_counts(&items, |item| star_of(&item.answer));
     for (part, c) in PARTS.iter().zip(counts) {
         assert!(c.f1() >= 0.75, "{part:?}: precision {:.2}, recall {:.2}, F1 {:.2}", c.precision(), c.recall(), c.f1());
+    }
+}
+
+/// The learned reader as recordings use it (the local embedding model and
+/// the weights this build ships) on the same subset. The subset is part of
+/// what the weights were fitted on, so this guards the wiring, not the
+/// quality (the bench's held-out figures do that): weights out of step with
+/// the features read noise and fail here.
+#[actix_web::test]
+async fn the_learned_reader_finds_star_parts_where_the_labels_put_them() {
+    let models = crate::models::fixtures().await;
+    let embedder = LocalEmbedder::load(&models.join("all-minilm-l6-v2"), "all-minilm-l6-v2").unwrap();
+    let reader = StarReader::new(Arc::new(embedder) as Arc<dyn ClauseEmbedder>).expect("src/analysis/star_reader.json holds this build's weights");
+    let items = subset();
+    let counts = eval::star_counts(&items, |item| star_read(&item.answer, Some(&reader)));
+    for (part, c) in PARTS.iter().zip(counts) {
+        assert!(c.f1() >= 0.8, "{part:?}: precision {:.2}, recall {:.2}, F1 {:.2}", c.precision(), c.recall(), c.f1());
     }
 }
 
