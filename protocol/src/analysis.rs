@@ -241,7 +241,8 @@ pub struct Star {
 pub struct StarCue {
     /// The element it signals.
     pub part: StarPart,
-    /// The words that decided it (lower case, fillers removed).
+    /// The words that decided it (lower case, fillers removed); empty when
+    /// the learned reader decided from the whole clause (see `quote`).
     pub phrase: String,
     /// The clause that states it, as said (at most 160 characters).
     #[serde(default)]
