@@ -198,13 +198,18 @@ fn pauses(items: &[Item]) {
     println!("| within ±1 | | {within_words} of {n} | {within_audio} of {n} |");
 }
 
+/// all-MiniLM-L6-v2 from `target/tmp/models`, where the e2e suite leaves it.
+fn minilm() -> debrief::embed::LocalEmbedder {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/models/all-minilm-l6-v2");
+    debrief::embed::LocalEmbedder::load(&dir, "all-minilm-l6-v2").expect("the e2e suite leaves all-minilm-l6-v2 in target/tmp/models")
+}
+
 /// The sentence-embedding alternative for relevance, measured beside the
 /// rules: all-MiniLM-L6-v2's cosine between the question and the whole answer,
 /// and the best of its 20-word stretches, ranked against the labels alone and
 /// added to the rules' score.
 fn embedding_alternative(sets: &[(&str, &Vec<Item>)]) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/models/all-minilm-l6-v2");
-    let embedder = debrief::embed::LocalEmbedder::load(&dir, "all-minilm-l6-v2").expect("the e2e suite leaves all-minilm-l6-v2 in target/tmp/models");
+    let embedder = minilm();
     println!();
     println!("| set | rules | cosine, whole answer | cosine, best stretch | rules + 2 × whole | rules + 2 × best |");
     println!("|---|---|---|---|---|---|");
@@ -235,8 +240,7 @@ fn embedding_alternative(sets: &[(&str, &Vec<Item>)]) {
 /// cross-validation there that shows how the threshold was chosen.
 fn learned_clause_reader(dev: &[Item], held_out: &[Item]) {
     use debrief::analysis::star_reader::{ClauseEmbedder, StarReader};
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/models/all-minilm-l6-v2");
-    let embedder = std::sync::Arc::new(debrief::embed::LocalEmbedder::load(&dir, "all-minilm-l6-v2").expect("all-minilm-l6-v2 in target/tmp/models"));
+    let embedder = std::sync::Arc::new(minilm());
     if std::env::var_os("BENCH_TRAIN").is_some() {
         let started = std::time::Instant::now();
         let clauses = clause_reader::read(dev, &embedder);

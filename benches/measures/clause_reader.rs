@@ -151,11 +151,11 @@ pub fn cross_validate(items: &[Item], clauses: &[Clause], thresholds: &[f64]) ->
             }
         }
     }
+    let index: std::collections::HashMap<&str, usize> = items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
     readings
         .into_iter()
         .map(|stars| {
             let by_item: std::collections::HashMap<usize, Star> = order.iter().copied().zip(stars).collect();
-            let index: std::collections::HashMap<&str, usize> = items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
             eval::star_counts(items, |item| by_item[&index[item.id.as_str()]].clone())
         })
         .collect()

@@ -42,7 +42,7 @@ pub async fn coach_answer(
     let (id, question_id) = path.into_inner();
     let text = input::answer_text(&body.text, &state.settings.practice)?;
     let answers = [(question_id.clone(), text.clone())];
-    let readings = Readings::prepare(state.local_engines.star_reader().await, [text.clone()]).await;
+    let readings = Readings::prepare_changed(state.local_engines.star_reader().await, &state.store, &auth.user_id, &id, &answers).await;
     let session = state
         .store
         .change_practice(&auth.user_id, &id, |session| {

@@ -269,7 +269,7 @@ pub async fn put_answers(
     body: web::Json<AnswersRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let answers = input::answers(&body.answers, &state.settings.practice)?;
-    let readings = Readings::prepare(state.local_engines.star_reader().await, answers.iter().map(|(_, text)| text.clone())).await;
+    let readings = Readings::prepare_changed(state.local_engines.star_reader().await, &state.store, &auth.user_id, &id, &answers).await;
     let session = change(&state, &auth.user_id, &id, |session| store_answers(session, &answers, &readings)).await?;
     metrics::counter!("debrief_practice_answers_total").increment(answers.len() as u64);
     Ok(HttpResponse::Ok().json(session))

@@ -37,14 +37,16 @@ pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]
     }
     step(session, PracticeAction::Answer)?;
     let now = Utc::now();
+    let interview_type = session.interview_type;
     for (question_id, text) in answers {
         let question = session.questions.iter().find(|q| q.id == *question_id).map_or("", |q| q.text.as_str());
-        let metrics = measure::measure(question, text, session.interview_type, readings.get(text));
+        // Measured only when stored: an unchanged answer keeps its measures.
+        let measure = || measure::measure(question, text, interview_type, readings.get(text));
         match session.answers.iter_mut().find(|a| a.question_id == *question_id) {
             Some(existing) if existing.text == *text => {}
             Some(existing) => {
                 existing.text.clone_from(text);
-                existing.metrics = metrics;
+                existing.metrics = measure();
                 existing.feedback = None;
                 existing.delivery = None;
                 existing.answer_id = None;
@@ -54,7 +56,7 @@ pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]
                 question_id: question_id.clone(),
                 text: text.clone(),
                 updated_at: now,
-                metrics,
+                metrics: measure(),
                 feedback: None,
                 delivery: None,
                 answer_id: None,
@@ -63,6 +65,12 @@ pub fn store_answers(session: &mut PracticeSession, answers: &[(String, String)]
     }
     order_answers(session);
     Ok(())
+}
+
+/// Whether `session` already holds `text` as the answer to `question_id`
+/// ([`store_answers`] keeps such an answer, and its measures, as they are).
+pub fn holds(session: &PracticeSession, question_id: &str, text: &str) -> bool {
+    session.answers.iter().any(|a| a.question_id == question_id && a.text == text)
 }
 
 /// Keeps answers in question order, dropping those of removed questions.

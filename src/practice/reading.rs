@@ -10,6 +10,8 @@ use protocol::analysis::Star;
 
 use crate::analysis::star_read;
 use crate::analysis::star_reader::StarReader;
+use crate::practice::answers::holds;
+use crate::store::Store;
 
 /// Each answer text's STAR reading by the learned reader.
 #[derive(Debug, Default)]
@@ -33,6 +35,20 @@ impl Readings {
                 Self::default()
             }
         }
+    }
+
+    /// Reads the `(question_id, text)` answers that `owner`'s session
+    /// `session_id` does not already hold word for word: [`store_answers`]
+    /// keeps those as they are, so reading them again would be wasted.
+    ///
+    /// [`store_answers`]: crate::practice::answers::store_answers
+    pub async fn prepare_changed(reader: Option<StarReader>, store: &Store, owner: &str, session_id: &str, answers: &[(String, String)]) -> Self {
+        if reader.is_none() {
+            return Self::default();
+        }
+        let stored = store.practice(owner, session_id).await.ok().flatten();
+        let changed = answers.iter().filter(|(question_id, text)| !stored.as_ref().is_some_and(|s| holds(s, question_id, text)));
+        Self::prepare(reader, changed.map(|(_, text)| text.clone()).collect::<Vec<_>>()).await
     }
 
     /// The reading of `text`, if it was read.
