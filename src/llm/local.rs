@@ -262,6 +262,40 @@ pub struct GenerationTiming {
     pub generation: Duration,
 }
 
+/// A chat model used as a reader rather than a writer: how likely it thinks
+/// each of a few words is to open its reply to a prompt (a yes or a no, a
+/// digit of a rating), read off the logits of the prompt's last token, with
+/// no sampling. Deterministic. Consecutive prompts that share a beginning (a
+/// fixed instruction) run only what differs, on the KV cache.
+pub struct Scorer {
+    engine: Engine,
+}
+
+impl Scorer {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        Ok(Self { engine: Engine::load(path)? })
+    }
+
+    /// The probability (softmax over the whole vocabulary) that the reply to
+    /// `context` starts with each of `openings`, by each opening's first token.
+    pub fn opening_probabilities(&mut self, context: &[Turn], openings: &[&str]) -> anyhow::Result<Vec<f32>> {
+        let prompt = self.engine.encode(&chatml(context))?;
+        let room = self.engine.model.max_positions().saturating_sub(1).max(1);
+        let prompt = &prompt[prompt.len().saturating_sub(room)..];
+        let reused = self.engine.reuse_prefix(prompt)?;
+        let logits = self.engine.step(&prompt[reused..])?;
+        let probabilities = candle_nn::ops::softmax_last_dim(&logits.to_dtype(candle_core::DType::F32)?)?.to_vec1::<f32>()?;
+        self.engine.keep_at_most(KEPT_POSITIONS)?;
+        openings
+            .iter()
+            .map(|opening| {
+                let first = *self.engine.encode(opening)?.first().context("an empty opening")?;
+                Ok(probabilities.get(first as usize).copied().unwrap_or(0.0))
+            })
+            .collect()
+    }
+}
+
 /// Loads the model at `path` and times one reply to `context` (benchmarks).
 pub fn time_generation(
     path: &Path,
