@@ -52,6 +52,9 @@ pub struct TranscribeArgs {
     /// model's own style prompt; "" for none).
     #[arg(long)]
     pub prompt: Option<String>,
+    /// Hypotheses of the beam search (default: `transcription.beam_size`; 1: greedy).
+    #[arg(long)]
+    pub beam: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -312,6 +312,9 @@ pub struct TranscriptionSettings {
     pub max_upload_bytes: u64,
     /// A segment whose mean token log-probability is below this is flagged low-confidence.
     pub low_confidence_logprob: f64,
+    /// Hypotheses the local engine's beam search keeps for whole recordings
+    /// and finished spoken answers (1: greedy). Live partials are always greedy.
+    pub beam_size: usize,
 }
 
 /// The background jobs that process recordings.

@@ -98,7 +98,8 @@ fn transcribe(settings: &Settings, args: &debrief::cli::TranscribeArgs) -> anyho
     };
     let whisper = LocalWhisper::load(&fetch::model_dir(&settings.models.dir, spec), spec.name)?;
     let initial_prompt = args.prompt.clone().or_else(|| spec.initial_prompt.map(str::to_owned));
-    let options = Options { initial_prompt, word_timestamps: !args.no_words, short_context: false };
+    let beam_size = args.beam.unwrap_or(settings.transcription.beam_size);
+    let options = Options { initial_prompt, word_timestamps: !args.no_words, short_context: false, beam_size };
     let started = std::time::Instant::now();
     let transcript = whisper.transcribe(audio.as_mut(), &options, &mut |_| {})?;
     if args.timing {

@@ -72,7 +72,7 @@ impl Application {
         if let crate::llm::ChatChoice::Offline(offline) = &chat_choice {
             crate::llm::start_local_chat(&settings.models, offline, model_fetch.clone());
         }
-        let local_engines = crate::models::loader::LocalEngines::start(&settings.models, &model_fetch);
+        let local_engines = crate::models::loader::LocalEngines::start(&settings.models, settings.transcription.beam_size, &model_fetch);
         let chat_model = chat_choice.model();
         let persona = settings.chat.persona()?;
         let interviewer = crate::interviewer::GuidedInterviewer::new(

@@ -133,12 +133,14 @@ impl LocalEngines {
     }
 
     /// Starts checking (and fetching) the configured speech, embedding and
-    /// diarization models; each is loaded when first needed.
-    pub fn start(settings: &ModelSettings, status: &FetchStatus) -> Self {
+    /// diarization models; each is loaded when first needed. The speech
+    /// engine decodes whole recordings with a beam search of `beam_size`
+    /// (`transcription.beam_size`; 1: greedy).
+    pub fn start(settings: &ModelSettings, beam_size: usize, status: &FetchStatus) -> Self {
         let engines = Self { fetch: status.clone(), ..Self::default() };
-        install_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), &engines.transcriber, |dir, spec| {
+        install_in_background(settings, "models.stt", &settings.stt, Kind::Stt, status.clone(), &engines.transcriber, move |dir, spec| {
             let whisper = crate::stt::LocalWhisper::load(dir, spec.name)?;
-            let options = crate::stt::Options { initial_prompt: spec.initial_prompt.map(str::to_owned), word_timestamps: true, short_context: false };
+            let options = crate::stt::Options { initial_prompt: spec.initial_prompt.map(str::to_owned), word_timestamps: true, short_context: false, beam_size };
             Ok(crate::stt::LocalTranscriber::new(whisper, options))
         });
         install_in_background(settings, "models.embed", &settings.embed, Kind::Embed, status.clone(), &engines.embedder, |dir, spec| {

@@ -1,8 +1,8 @@
 //! Decoding one 30-second window: the special tokens of a model's
 //! vocabulary, OpenAI's timestamp rules (timestamps come in pairs, never go
 //! back, the first is within a second of the window's start, and win when
-//! their total probability beats every text token), greedy decoding with a
-//! temperature fallback when a window repeats itself (compression ratio
+//! their total probability beats every text token), greedy or beam-search
+//! decoding ([`beam_search`]) with a sampling temperature fallback when a window repeats itself (compression ratio
 //! above 2.4) or is too unsure (average log-probability below -1), and the
 //! no-speech probability.
 
@@ -127,7 +127,9 @@ pub fn compression_ratio(text: &str) -> f64 {
 
 /// Decodes a window, retrying at higher temperatures while the result
 /// repeats itself or is too unsure. `prompt` is the previous text (for
-/// continuity), already cut to fit.
+/// continuity), already cut to fit. `beam_size` above 1: the first attempt
+/// (temperature 0) is a beam search of that width, as OpenAI's and
+/// faster-whisper's are; the hotter ones sample.
 pub fn decode_with_fallback(
     model: &Whisper,
     state: &mut DecoderState,
@@ -135,6 +137,7 @@ pub fn decode_with_fallback(
     tokenizer: &tokenizers::Tokenizer,
     prompt: &[u32],
     seed: u64,
+    beam_size: usize,
 ) -> anyhow::Result<Decoded> {
     let mut attempts: Vec<Decoded> = Vec::new();
     for (attempt, &temperature) in TEMPERATURES.iter().enumerate() {
@@ -142,7 +145,11 @@ pub fn decode_with_fallback(
         // A window that keeps failing is often led astray by the previous
         // text (a loop feeding itself): the hotter attempts go without it.
         let prompt = if temperature > 0.5 { &[][..] } else { prompt };
-        let mut decoded = decode(model, state, vocab, prompt, temperature, seed + attempt as u64)?;
+        let mut decoded = if temperature == 0.0 && beam_size > 1 {
+            beam_search(model, state, vocab, prompt, beam_size)?
+        } else {
+            decode(model, state, vocab, prompt, temperature, seed + attempt as u64)?
+        };
         let text_tokens: Vec<u32> = decoded.tokens.iter().copied().filter(|&t| t < vocab.eot).collect();
         let text = tokenizer.decode(&text_tokens, true).map_err(anyhow::Error::msg)?;
         decoded.compression_ratio = compression_ratio(&text);
@@ -217,7 +224,16 @@ fn apply_rules(logits: &mut [f32], sampled: &[u32], vocab: &Vocab) {
     }
 }
 
-fn decode(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u32], temperature: f64, seed: u64) -> anyhow::Result<Decoded> {
+/// The decoder after the prompt and the start of transcript: the logits of
+/// the first token to choose, the no-speech probability, and how many tokens
+/// may be chosen.
+struct Opening {
+    logits: Vec<f32>,
+    no_speech_prob: f64,
+    room: usize,
+}
+
+fn open(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u32]) -> anyhow::Result<Opening> {
     let mut prefix = Vec::new();
     if !prompt.is_empty() {
         prefix.push(vocab.start_of_prev);
@@ -225,17 +241,136 @@ fn decode(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u3
     }
     let sot_index = prefix.len();
     prefix.extend(vocab.sot_sequence());
-    let mut sampler = LogitsProcessor::new(seed, (temperature > 0.0).then_some(temperature), None);
     let step = model.decode(state, &prefix, &[sot_index, prefix.len() - 1], false)?;
     let no_speech_prob = match vocab.no_speech {
         Some(id) => f64::from(log_softmax(&whisper::row(&step.logits, 0)?)[id as usize].exp()),
         None => 0.0,
     };
-    let mut logits = whisper::row(&step.logits, 1)?;
+    let room = model.dims.n_text_ctx.saturating_sub(prefix.len()).min(SAMPLE_LEN);
+    Ok(Opening { logits: whisper::row(&step.logits, 1)?, no_speech_prob, room })
+}
+
+/// One hypothesis of a beam search: its tokens, their log-probabilities and
+/// their sum (with the end of text's, once finished).
+#[derive(Debug, Clone, Default)]
+struct Hypothesis {
+    tokens: Vec<u32>,
+    logprobs: Vec<f32>,
+    sum_logprob: f64,
+}
+
+impl Hypothesis {
+    /// The ranking score: the mean log-probability over its tokens and the
+    /// end of text (OpenAI's default length normalisation).
+    fn score(&self) -> f64 {
+        self.sum_logprob / (self.tokens.len() + 1) as f64
+    }
+}
+
+/// A possible next token of a live hypothesis.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    parent: usize,
+    token: u32,
+    logprob: f32,
+    sum_logprob: f64,
+}
+
+/// Which candidates go on and which finish, as OpenAI's beam search does:
+/// in order of total log-probability, a candidate ending the text (or one
+/// with no room left) finishes, the others fill the `beam_size` live places;
+/// the rest are dropped. Returns the live ones; finished ones are appended
+/// to `finished` (at most `beam_size` in all).
+fn select(
+    mut candidates: Vec<Candidate>,
+    live: &[Hypothesis],
+    beam_size: usize,
+    eot: u32,
+    room: usize,
+    finished: &mut Vec<Hypothesis>,
+) -> Vec<Candidate> {
+    candidates.sort_by(|a, b| b.sum_logprob.total_cmp(&a.sum_logprob));
+    let mut next = Vec::with_capacity(beam_size);
+    for candidate in candidates {
+        let parent = &live[candidate.parent];
+        if candidate.token == eot || parent.tokens.len() + 1 >= room {
+            if finished.len() < beam_size {
+                finished.push(Hypothesis { sum_logprob: candidate.sum_logprob, ..parent.clone() });
+            }
+        } else {
+            next.push(candidate);
+            if next.len() == beam_size {
+                break;
+            }
+        }
+    }
+    next
+}
+
+/// The `count` likeliest tokens of `logprobs`, likeliest first.
+fn top(logprobs: &[f32], count: usize) -> Vec<(u32, f32)> {
+    let mut best: Vec<(u32, f32)> = Vec::with_capacity(count + 1);
+    for (token, &logprob) in logprobs.iter().enumerate() {
+        if logprob == f32::NEG_INFINITY || (best.len() == count && logprob <= best[count - 1].1) {
+            continue;
+        }
+        let at = best.partition_point(|&(_, l)| l >= logprob);
+        best.insert(at, (token as u32, logprob));
+        best.truncate(count);
+    }
+    best
+}
+
+/// A beam search of `beam_size` hypotheses over one window, every step of
+/// all of them in one decoder call ([`Whisper::decode_beams`]); the best
+/// finished hypothesis by [`Hypothesis::score`].
+fn beam_search(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u32], beam_size: usize) -> anyhow::Result<Decoded> {
+    let Opening { logits, no_speech_prob, room } = open(model, state, vocab, prompt)?;
+    let mut live = vec![Hypothesis::default()];
+    let mut live_logits = vec![logits];
+    let mut finished = Vec::new();
+    while finished.len() < beam_size && !live.is_empty() {
+        let mut candidates = Vec::new();
+        for (parent, (hypothesis, logits)) in live.iter().zip(live_logits.iter_mut()).enumerate() {
+            apply_rules(logits, &hypothesis.tokens, vocab);
+            for (token, logprob) in top(&log_softmax(logits), beam_size + 1) {
+                candidates.push(Candidate { parent, token, logprob, sum_logprob: hypothesis.sum_logprob + f64::from(logprob) });
+            }
+        }
+        let next = select(candidates, &live, beam_size, vocab.eot, room, &mut finished);
+        if next.is_empty() || finished.len() >= beam_size {
+            break;
+        }
+        let parents: Vec<u32> = next.iter().map(|c| c.parent as u32).collect();
+        state.reorder(&parents)?;
+        let tokens: Vec<u32> = next.iter().map(|c| c.token).collect();
+        let step = model.decode_beams(state, &tokens)?;
+        live_logits = (0..next.len()).map(|row| whisper::row(&step, row)).collect::<candle_core::Result<_>>()?;
+        live = next
+            .iter()
+            .map(|c| {
+                let mut hypothesis = live[c.parent].clone();
+                hypothesis.tokens.push(c.token);
+                hypothesis.logprobs.push(c.logprob);
+                hypothesis.sum_logprob = c.sum_logprob;
+                hypothesis
+            })
+            .collect();
+    }
+    if finished.is_empty() {
+        finished = live;
+    }
+    let best = finished.into_iter().max_by(|a, b| a.score().total_cmp(&b.score())).unwrap_or_default();
+    let avg_logprob = best.score();
+    Ok(Decoded { tokens: best.tokens, logprobs: best.logprobs, avg_logprob, no_speech_prob, compression_ratio: 0.0, temperature: 0.0 })
+}
+
+fn decode(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u32], temperature: f64, seed: u64) -> anyhow::Result<Decoded> {
+    let Opening { mut logits, no_speech_prob, room } = open(model, state, vocab, prompt)?;
+    let mut sampler = LogitsProcessor::new(seed, (temperature > 0.0).then_some(temperature), None);
     let mut tokens = Vec::new();
     let mut logprobs = Vec::new();
     let mut sum_logprob = 0.0f64;
-    let room = model.dims.n_text_ctx.saturating_sub(prefix.len()).min(SAMPLE_LEN);
     loop {
         apply_rules(&mut logits, &tokens, vocab);
         let next = if temperature > 0.0 {
@@ -298,6 +433,46 @@ mod tests {
         assert!(logits[..10].iter().all(|l| l.is_infinite()), "after a closing timestamp: timestamp or end");
         assert!(logits[13..30].iter().all(|l| l.is_infinite()), "timestamps never go back");
         assert!(logits[30].is_finite() && logits[10].is_finite());
+    }
+
+    #[test]
+    fn top_keeps_the_likeliest_tokens_in_order_and_never_a_suppressed_one() {
+        let logprobs = [-3.0, f32::NEG_INFINITY, -0.5, -2.0, -0.1, -7.0];
+        assert_eq!(top(&logprobs, 3), vec![(4, -0.1), (2, -0.5), (3, -2.0)]);
+        assert_eq!(top(&[f32::NEG_INFINITY, -1.0], 3), vec![(1, -1.0)]);
+    }
+
+    #[test]
+    fn a_beam_keeps_the_likeliest_continuations_and_finishes_those_that_end() {
+        let eot = 10;
+        let live = vec![
+            Hypothesis { tokens: vec![1], logprobs: vec![-0.1], sum_logprob: -0.1 },
+            Hypothesis { tokens: vec![2], logprobs: vec![-0.5], sum_logprob: -0.5 },
+        ];
+        let candidate = |parent: usize, token: u32, logprob: f32| Candidate {
+            parent,
+            token,
+            logprob,
+            sum_logprob: live[parent].sum_logprob + f64::from(logprob),
+        };
+        let candidates =
+            vec![candidate(0, 3, -2.0), candidate(0, eot, -0.2), candidate(1, 4, -0.1), candidate(1, 5, -3.0), candidate(0, 6, -0.4)];
+        let mut finished = Vec::new();
+        let next = select(candidates, &live, 2, eot, 100, &mut finished);
+        // In order of total: eot after [1] (-0.3) finishes; [1,6] (-0.5) and [2,4] (-0.6) go on.
+        assert_eq!(next.iter().map(|c| (c.parent, c.token)).collect::<Vec<_>>(), vec![(0, 6), (1, 4)]);
+        assert_eq!(finished.len(), 1);
+        assert_eq!(finished[0].tokens, vec![1]);
+        assert!((finished[0].sum_logprob + 0.3).abs() < 1e-6);
+        // A hypothesis with no room left finishes whatever its next token.
+        let mut finished = Vec::new();
+        let next = select(vec![candidate(1, 4, -0.1)], &live, 2, eot, 2, &mut finished);
+        assert!(next.is_empty());
+        assert_eq!(finished[0].tokens, vec![2]);
+        // The ranking is per token: a longer hypothesis is not punished for its length.
+        let short = Hypothesis { tokens: vec![1], logprobs: vec![-1.0], sum_logprob: -2.0 };
+        let long = Hypothesis { tokens: vec![1, 2, 3], logprobs: vec![-0.5; 3], sum_logprob: -3.0 };
+        assert!(long.score() > short.score());
     }
 
     #[test]

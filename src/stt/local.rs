@@ -59,6 +59,9 @@ pub struct Options {
     /// encoder runs several times faster, a little less accurately (the
     /// live partials of a spoken answer; whisper.cpp's `audio_ctx`).
     pub short_context: bool,
+    /// Hypotheses a beam search keeps (`transcription.beam_size`); 0 or 1:
+    /// greedy, the fastest (the live partials of a spoken answer).
+    pub beam_size: usize,
 }
 
 /// Mel frames of silence kept after the audio with [`Options::short_context`] (1 s).
@@ -182,7 +185,7 @@ impl LocalWhisper {
             let mut state = self.model.encode(&mel)?;
             let history = &all_tokens[prompt_since..];
             let prompt = &history[history.len().saturating_sub(MAX_PROMPT)..];
-            let decoded = decode::decode_with_fallback(&self.model, &mut state, &self.vocab, &self.tokenizer, prompt, seek as u64)?;
+            let decoded = decode::decode_with_fallback(&self.model, &mut state, &self.vocab, &self.tokenizer, prompt, seek as u64, options.beam_size)?;
             let advance = if decoded.is_silence() {
                 window_frames
             } else {

@@ -52,7 +52,8 @@ pub trait Transcriber: Send + Sync {
 /// async runtime's threads.
 pub struct LocalTranscriber {
     whisper: Arc<LocalWhisper>,
-    /// The model's own options (its style prompt); a caller's prompt wins.
+    /// The model's own options (its style prompt, the beam width); a
+    /// caller's prompt and beam width win.
     defaults: Options,
     one_at_a_time: tokio::sync::Semaphore,
 }
@@ -72,6 +73,10 @@ impl Transcriber for LocalTranscriber {
     async fn transcribe(&self, mut pcm: Box<dyn Pcm>, mut options: Options, mut progress: Progress) -> Result<Transcript, SttError> {
         if options.initial_prompt.is_none() {
             options.initial_prompt.clone_from(&self.defaults.initial_prompt);
+        }
+        // Live partials stay greedy: they must keep up with the speaker.
+        if options.beam_size == 0 && !options.short_context {
+            options.beam_size = self.defaults.beam_size;
         }
         let _turn = self.one_at_a_time.acquire().await.map_err(|e| SttError::Unavailable(e.to_string()))?;
         let whisper = Arc::clone(&self.whisper);

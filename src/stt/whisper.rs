@@ -211,6 +211,19 @@ impl DecoderState {
         self.cache.iter_mut().for_each(|c| *c = None);
         self.position = 0;
     }
+
+    /// Makes the self-attention cache hold the hypotheses `parents` (rows of
+    /// the current one, repeats allowed), in that order: a beam search keeps
+    /// each surviving hypothesis's history, and the first step widens one
+    /// prompt into several beams.
+    pub fn reorder(&mut self, parents: &[u32]) -> Result<()> {
+        let Some(device) = self.cross.first().map(|(k, _)| k.device().clone()) else { return Ok(()) };
+        let index = Tensor::new(parents, &device)?;
+        for entry in self.cache.iter_mut().flatten() {
+            *entry = (entry.0.index_select(&index, 0)?, entry.1.index_select(&index, 0)?);
+        }
+        Ok(())
+    }
 }
 
 /// What a decoder step returns.
@@ -360,6 +373,34 @@ impl Whisper {
         let hidden = x.index_select(&picked, 0)?;
         let logits = self.projection.forward(&hidden)?;
         Ok(Step { logits: logits.to_dtype(DType::F32)?, cross_weights })
+    }
+}
+
+impl Whisper {
+    /// One step of several hypotheses at once: `tokens[i]` follows row `i` of
+    /// the state's cache (arranged by [`DecoderState::reorder`]); the logits
+    /// `[hypotheses, vocab]`. The hypotheses share the audio: in the
+    /// cross-attention they are read as positions of one sequence (each
+    /// attends to the audio alone), so its keys and values are never copied.
+    pub fn decode_beams(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
+        let beams = tokens.len();
+        let start = state.position;
+        if start + 1 > self.dims.n_text_ctx {
+            candle_core::bail!("the decoder holds at most {} tokens", self.dims.n_text_ctx);
+        }
+        let ids = Tensor::new(tokens, &self.device)?;
+        let mut x = self.embeddings.embedding(&ids)?.unsqueeze(1)?;
+        x = x.broadcast_add(&self.text_positions.narrow(0, start, 1)?)?;
+        let d = x.dim(D::Minus1)?;
+        for (i, layer) in self.decoder.iter().enumerate() {
+            x = (&x + layer.attn.forward(&x, Some(&mut state.cache[i]), None)?)?;
+            let (out, _) = layer.cross.forward(&x.reshape((1, beams, d))?, &state.cross[i])?;
+            x = (&x + out.reshape((beams, 1, d))?)?;
+            x = (&x + layer.mlp.forward(&x)?)?;
+        }
+        state.position += 1;
+        let hidden = self.decoder_ln.forward(&x)?.squeeze(1)?;
+        self.projection.forward(&hidden)?.to_dtype(DType::F32)
     }
 }
 

@@ -36,11 +36,18 @@ pub fn speak(script: &str) -> (PathBuf, String) {
 
 /// `debrief transcribe --json` with the tiny.en fixture.
 async fn transcribe(wav: &Path) -> Value {
+    transcribe_with(wav, &[]).await
+}
+
+/// `debrief transcribe --json` with the tiny.en fixture and `extra` arguments.
+async fn transcribe_with(wav: &Path, extra: &[&str]) -> Value {
     let models = fixtures().await;
     let wav = wav.to_owned();
+    let extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_debrief"))
             .args(["transcribe", "--model", "whisper-tiny.en", "--json"])
+            .args(&extra)
             .arg(&wav)
             .env("DEBRIEF_MODELS__DIR", &models)
             .env("DEBRIEF_MODELS__FETCH_ON_START", "false")
@@ -118,6 +125,22 @@ async fn a_recording_longer_than_two_windows_loses_no_words_at_the_30_second_cut
     }
     assert!(timed.windows(2).all(|p| p[0].0 <= p[1].0), "word timings go back");
     assert!(timed.last().unwrap().1 <= duration);
+    assert_eq!(hypothesis.last().map(String::as_str), Some("conversation"), "the last words are there");
+}
+
+#[actix_web::test]
+async fn a_beam_search_transcribes_a_long_recording_whole_with_its_word_timings() {
+    let (wav, script) = speak("long");
+    let transcript = transcribe_with(&wav, &["--beam", "5"]).await;
+    let duration = transcript["duration_secs"].as_f64().unwrap();
+    let hypothesis = words(&transcript_text(&transcript));
+    let Score { wer, longest_deletion: dropped } = score(&script, &transcript_text(&transcript));
+    assert!(wer <= 0.15, "word error rate {wer:.3}: {hypothesis:?}");
+    assert!(dropped <= 2, "{dropped} reference words in a row are missing: {hypothesis:?}");
+    let timed = timed_words(&transcript);
+    assert!(timed.len() >= words(&script).len() * 9 / 10, "{} words timed", timed.len());
+    assert!(timed.windows(2).all(|p| p[0].0 <= p[1].0 && p[0].1 <= p[1].1), "word timings go back");
+    assert!(timed.iter().all(|(start, end, _)| 0.0 <= *start && start <= end && *end <= duration), "{timed:?}");
     assert_eq!(hypothesis.last().map(String::as_str), Some("conversation"), "the last words are there");
 }
 
