@@ -298,6 +298,9 @@ pub struct PracticeSettings {
     pub live_window_secs: u64,
     /// A live answer that receives no audio for this long is dropped, in seconds.
     pub live_idle_secs: u64,
+    /// Hypotheses of the beam search that transcribes a finished spoken
+    /// answer (1: greedy, the quickest feedback).
+    pub answer_beam_size: usize,
 }
 
 /// A remote OpenAI-compatible `/v1/audio/transcriptions` endpoint; empty
@@ -313,7 +316,8 @@ pub struct TranscriptionSettings {
     /// A segment whose mean token log-probability is below this is flagged low-confidence.
     pub low_confidence_logprob: f64,
     /// Hypotheses the local engine's beam search keeps for whole recordings
-    /// and finished spoken answers (1: greedy). Live partials are always greedy.
+    /// (1: greedy). Spoken answers have their own (`practice.answer_beam_size`);
+    /// live partials are always greedy.
     pub beam_size: usize,
 }
 

@@ -195,7 +195,7 @@ impl Spoken {
     async fn finish_inner(&self, target: &Target, answer_id: &str, decoded: Decoded) -> Result<(), SpokenError> {
         let silences = crate::silence::silences(&mut decoded.pcm.as_slice(), crate::analysis::pace::PAUSE_SECS).unwrap_or_default();
         let duration_secs = decoded.info.duration_secs;
-        let options = Options { word_timestamps: true, ..Options::default() };
+        let options = Options { word_timestamps: true, beam_size: self.settings.practice.answer_beam_size.max(1), ..Options::default() };
         let mut transcript = self.transcribe(Box::new(decoded.pcm), options).await?;
         transcript.duration_secs = transcript.duration_secs.max(duration_secs);
         let text = transcript.segments.iter().map(|s| s.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");

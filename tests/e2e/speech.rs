@@ -129,13 +129,13 @@ async fn a_recording_longer_than_two_windows_loses_no_words_at_the_30_second_cut
 }
 
 #[actix_web::test]
-async fn a_beam_search_transcribes_a_long_recording_whole_with_its_word_timings() {
+async fn greedy_decoding_as_spoken_answers_use_transcribes_a_long_recording_whole_with_its_word_timings() {
     let (wav, script) = speak("long");
-    let transcript = transcribe_with(&wav, &["--beam", "5"]).await;
+    let transcript = transcribe_with(&wav, &["--beam", "1"]).await;
     let duration = transcript["duration_secs"].as_f64().unwrap();
     let hypothesis = words(&transcript_text(&transcript));
     let Score { wer, longest_deletion: dropped } = score(&script, &transcript_text(&transcript));
-    assert!(wer <= 0.15, "word error rate {wer:.3}: {hypothesis:?}");
+    assert!(wer <= 0.22, "word error rate {wer:.3}: {hypothesis:?}");
     assert!(dropped <= 2, "{dropped} reference words in a row are missing: {hypothesis:?}");
     let timed = timed_words(&transcript);
     assert!(timed.len() >= words(&script).len() * 9 / 10, "{} words timed", timed.len());
