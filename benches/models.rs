@@ -1,7 +1,7 @@
 //! Offline models beside their reference engines, in one run, on the same
 //! model files and the same audio:
 //! - speech: Whisper base in Debrief (candle) and in faster-whisper
-//!   (CTranslate2 int8, beam 5 and greedy): real-time factor (audio seconds
+//!   (CTranslate2 int8), each at beam 5 and greedy: real-time factor (audio seconds
 //!   per second of transcription), word error rate against the script the
 //!   audio was spoken from, peak RSS;
 //! - chat: Qwen2.5-0.5B (Q8_0 GGUF) in Debrief (candle) and in llama.cpp
@@ -72,7 +72,10 @@ fn wer(reference: &str, hypothesis: &str) -> f64 {
     debrief::stt::wer::score(reference, hypothesis).wer
 }
 
-/// One faster-whisper run.
+/// How one figure of a run is printed.
+type Show = dyn Fn(&Reference) -> String;
+
+/// One transcription run of either engine.
 struct Reference {
     beam: u32,
     rtf: f64,
@@ -138,14 +141,19 @@ fn main() {
     for (script, times) in SCRIPTS {
         let (wav, reference) = speak(script, times);
         let script = if times == 1 { script.to_owned() } else { format!("{script} ×{times}") };
-        let mut ours = Command::new(env!("CARGO_BIN_EXE_debrief"));
-        ours.args(["transcribe", "--json", "--timing", "--model", stt.id]).arg(&wav).env("DEBRIEF_MODELS__DIR", &dir).env("RUST_LOG", "warn");
-        let (stdout, stderr, peak) = run_measured(ours);
-        let transcript: Value = serde_json::from_str(&stdout).unwrap();
-        let text: Vec<&str> = transcript["segments"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
-        let rtf: f64 = stderr.rsplit("real-time factor ").next().and_then(|t| t.trim().trim_end_matches(')').parse().ok()).unwrap();
-        let audio = transcript["duration_secs"].as_f64().unwrap();
-        let our_wer = wer(&reference, &text.join(" "));
+        let mut ours = Vec::new();
+        let mut audio = 0.0;
+        for beam in [5u32, 1] {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_debrief"));
+            command.args(["transcribe", "--json", "--timing", "--beam", &beam.to_string(), "--model", stt.id]);
+            command.arg(&wav).env("DEBRIEF_MODELS__DIR", &dir).env("RUST_LOG", "warn");
+            let (stdout, stderr, peak) = run_measured(command);
+            let transcript: Value = serde_json::from_str(&stdout).unwrap();
+            let text: Vec<&str> = transcript["segments"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
+            let rtf: f64 = stderr.rsplit("real-time factor ").next().and_then(|t| t.trim().trim_end_matches(')').parse().ok()).unwrap();
+            audio = transcript["duration_secs"].as_f64().unwrap();
+            ours.push(Reference { beam, rtf, wer: wer(&reference, &text.join(" ")), peak_mib: peak });
+        }
         let mut theirs = Vec::new();
         if let Some(python) = &python {
             for beam in [5u32, 1] {
@@ -158,12 +166,17 @@ fn main() {
                 theirs.push(Reference { beam, rtf, wer: wer(&reference, result["text"].as_str().unwrap()), peak_mib: peak });
             }
         }
-        let reference_cell = |f: &dyn Fn(&Reference) -> String| {
-            theirs.iter().map(|t| format!("{} (beam {})", f(t), t.beam)).collect::<Vec<_>>().join(", ")
+        let cell = |runs: &[Reference], f: &Show| {
+            runs.iter().map(|t| format!("{} (beam {})", f(t), t.beam)).collect::<Vec<_>>().join(", ")
         };
-        println!("{} real-time factor, {script} ({audio:.0} s) | {rtf:.2} (greedy) | {}", stt.id, reference_cell(&|t| format!("{:.2}", t.rtf)));
-        println!("{} word error rate, {script} | {:.1} % | {}", stt.id, our_wer * 100.0, reference_cell(&|t| format!("{:.1} %", t.wer * 100.0)));
-        println!("{} peak RSS MiB, {script} | {peak:.0} | {}", stt.id, reference_cell(&|t| format!("{:.0}", t.peak_mib)));
+        let rows: [(&str, &Show); 3] = [
+            ("real-time factor", &|t| format!("{:.2}", t.rtf)),
+            ("word error rate", &|t| format!("{:.1} %", t.wer * 100.0)),
+            ("peak RSS MiB", &|t| format!("{:.0}", t.peak_mib)),
+        ];
+        for (figure, show) in rows {
+            println!("{} {figure}, {script} ({audio:.0} s) | {} | {}", stt.id, cell(&ours, show), cell(&theirs, show));
+        }
     }
 
     let persona = settings.chat.persona().unwrap();
