@@ -138,7 +138,8 @@ impl LiveAnswer {
         let spoken = self.spoken.clone();
         let live_window = self.settings().live_window_secs as f64;
         // Short context: the encoder reads only the audio there is.
-        let options = crate::stt::Options { short_context: true, ..crate::stt::Options::default() };
+        // Greedy: the partials must keep up with the speaker.
+        let options = crate::stt::Options { short_context: true, beam_size: 1, ..crate::stt::Options::default() };
         let work = async move { spoken.transcribe(window, options).await };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
             act.transcribing = false;

@@ -2,9 +2,9 @@
 //! vocabulary, OpenAI's timestamp rules (timestamps come in pairs, never go
 //! back, the first is within a second of the window's start, and win when
 //! their total probability beats every text token), greedy or beam-search
-//! decoding ([`beam_search`]) with a sampling temperature fallback when a window repeats itself (compression ratio
-//! above 2.4) or is too unsure (average log-probability below -1), and the
-//! no-speech probability.
+//! decoding ([`beam_search`]) with a sampling temperature fallback when a
+//! window repeats itself (compression ratio above 2.4) or is too unsure
+//! (average log-probability below -1), and the no-speech probability.
 
 use std::io::Write as _;
 

@@ -59,8 +59,9 @@ pub struct Options {
     /// encoder runs several times faster, a little less accurately (the
     /// live partials of a spoken answer; whisper.cpp's `audio_ctx`).
     pub short_context: bool,
-    /// Hypotheses a beam search keeps (`transcription.beam_size`); 0 or 1:
-    /// greedy, the fastest (the live partials of a spoken answer).
+    /// Hypotheses a beam search keeps; 1: greedy, the fastest (the live
+    /// partials of a spoken answer). 0: the transcriber's default
+    /// (`transcription.beam_size`; greedy when the engine is called directly).
     pub beam_size: usize,
 }
 

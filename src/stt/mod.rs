@@ -74,8 +74,7 @@ impl Transcriber for LocalTranscriber {
         if options.initial_prompt.is_none() {
             options.initial_prompt.clone_from(&self.defaults.initial_prompt);
         }
-        // Live partials stay greedy: they must keep up with the speaker.
-        if options.beam_size == 0 && !options.short_context {
+        if options.beam_size == 0 {
             options.beam_size = self.defaults.beam_size;
         }
         let _turn = self.one_at_a_time.acquire().await.map_err(|e| SttError::Unavailable(e.to_string()))?;

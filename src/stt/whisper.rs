@@ -343,12 +343,7 @@ impl Whisper {
     pub fn decode(&self, state: &mut DecoderState, tokens: &[u32], logits_at: &[usize], want_cross: bool) -> Result<Step> {
         let n = tokens.len();
         let start = state.position;
-        if start + n > self.dims.n_text_ctx {
-            candle_core::bail!("the decoder holds at most {} tokens", self.dims.n_text_ctx);
-        }
-        let ids = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
-        let mut x = self.embeddings.embedding(&ids.squeeze(0)?)?.unsqueeze(0)?;
-        x = x.broadcast_add(&self.text_positions.narrow(0, start, n)?)?;
+        let x = self.embed(state, tokens, n)?.unsqueeze(0)?;
         let mask = if n > 1 {
             let values: Vec<f32> = (0..n)
                 .flat_map(|i| (0..start + n).map(move |j| if j > start + i { f32::NEG_INFINITY } else { 0.0 }))
@@ -357,50 +352,53 @@ impl Whisper {
         } else {
             None
         };
-        let mut cross_weights = Vec::new();
-        for (i, layer) in self.decoder.iter().enumerate() {
-            x = (&x + layer.attn.forward(&x, Some(&mut state.cache[i]), mask.as_ref())?)?;
-            let (out, weights) = layer.cross.forward(&x, &state.cross[i])?;
-            if want_cross {
-                cross_weights.push(weights.squeeze(0)?);
-            }
-            x = (&x + out)?;
-            x = (&x + layer.mlp.forward(&x)?)?;
-        }
-        state.position += n;
-        let x = self.decoder_ln.forward(&x)?.squeeze(0)?;
+        let (x, cross_weights) = self.layers(state, x, mask.as_ref(), want_cross)?;
         let picked = Tensor::new(logits_at.iter().map(|&i| i as u32).collect::<Vec<_>>(), &self.device)?;
-        let hidden = x.index_select(&picked, 0)?;
+        let hidden = x.squeeze(0)?.index_select(&picked, 0)?;
         let logits = self.projection.forward(&hidden)?;
         Ok(Step { logits: logits.to_dtype(DType::F32)?, cross_weights })
     }
-}
 
-impl Whisper {
     /// One step of several hypotheses at once: `tokens[i]` follows row `i` of
     /// the state's cache (arranged by [`DecoderState::reorder`]); the logits
-    /// `[hypotheses, vocab]`. The hypotheses share the audio: in the
-    /// cross-attention they are read as positions of one sequence (each
-    /// attends to the audio alone), so its keys and values are never copied.
+    /// `[hypotheses, vocab]`.
     pub fn decode_beams(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
-        let beams = tokens.len();
+        let x = self.embed(state, tokens, 1)?.unsqueeze(1)?;
+        let (x, _) = self.layers(state, x, None, false)?;
+        self.projection.forward(&x.squeeze(1)?)?.to_dtype(DType::F32)
+    }
+
+    /// The embeddings of `tokens` `[tokens, d]` plus those of the next
+    /// `positions` positions after the state's (one for all of them, or one each).
+    fn embed(&self, state: &DecoderState, tokens: &[u32], positions: usize) -> Result<Tensor> {
         let start = state.position;
-        if start + 1 > self.dims.n_text_ctx {
+        if start + positions > self.dims.n_text_ctx {
             candle_core::bail!("the decoder holds at most {} tokens", self.dims.n_text_ctx);
         }
         let ids = Tensor::new(tokens, &self.device)?;
-        let mut x = self.embeddings.embedding(&ids)?.unsqueeze(1)?;
-        x = x.broadcast_add(&self.text_positions.narrow(0, start, 1)?)?;
-        let d = x.dim(D::Minus1)?;
+        self.embeddings.embedding(&ids)?.broadcast_add(&self.text_positions.narrow(0, start, positions)?)
+    }
+
+    /// The decoder stack over `x` `[hypotheses, positions, d]` (one
+    /// hypothesis, or one position each) after the state's cached positions;
+    /// the final layer norm's output and, if `want_cross`, every layer's
+    /// cross-attention weights. In the cross-attention every query is read as
+    /// a position of one sequence (each attends to the audio alone), so the
+    /// audio's keys and values serve any number of hypotheses without a copy.
+    fn layers(&self, state: &mut DecoderState, mut x: Tensor, mask: Option<&Tensor>, want_cross: bool) -> Result<(Tensor, Vec<Tensor>)> {
+        let (hypotheses, positions, d) = x.dims3()?;
+        let mut cross_weights = Vec::new();
         for (i, layer) in self.decoder.iter().enumerate() {
-            x = (&x + layer.attn.forward(&x, Some(&mut state.cache[i]), None)?)?;
-            let (out, _) = layer.cross.forward(&x.reshape((1, beams, d))?, &state.cross[i])?;
-            x = (&x + out.reshape((beams, 1, d))?)?;
+            x = (&x + layer.attn.forward(&x, Some(&mut state.cache[i]), mask)?)?;
+            let (out, weights) = layer.cross.forward(&x.reshape((1, hypotheses * positions, d))?, &state.cross[i])?;
+            if want_cross {
+                cross_weights.push(weights.squeeze(0)?);
+            }
+            x = (&x + out.reshape((hypotheses, positions, d))?)?;
             x = (&x + layer.mlp.forward(&x)?)?;
         }
-        state.position += 1;
-        let hidden = self.decoder_ln.forward(&x)?.squeeze(1)?;
-        self.projection.forward(&hidden)?.to_dtype(DType::F32)
+        state.position += positions;
+        Ok((self.decoder_ln.forward(&x)?, cross_weights))
     }
 }
 
