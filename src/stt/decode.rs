@@ -11,6 +11,7 @@ use std::io::Write as _;
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::LogitsProcessor;
 
+use super::vecmath::log_softmax;
 use super::whisper::{self, DecoderState, Whisper};
 
 /// Token ids the decoder needs, found by name in the tokenizer.
@@ -167,15 +168,9 @@ pub fn decode_with_fallback(
     not_looping.or_else(|| attempts.pop()).ok_or_else(|| anyhow::anyhow!("no decoding"))
 }
 
-fn log_softmax(logits: &[f32]) -> Vec<f32> {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let sum: f32 = logits.iter().map(|&l| (l - max).exp()).sum();
-    let log_sum = max + sum.ln();
-    logits.iter().map(|&l| l - log_sum).collect()
-}
-
-/// Applies the suppression and timestamp rules to the logits of the next token.
-fn apply_rules(logits: &mut [f32], sampled: &[u32], vocab: &Vocab) {
+/// Applies the suppression and timestamp rules to the logits of the next
+/// token; returns the log-probabilities they leave.
+fn apply_rules(logits: &mut [f32], sampled: &[u32], vocab: &Vocab) -> Vec<f32> {
     let ts = vocab.timestamp_begin as usize;
     for &t in &vocab.suppress {
         if let Some(l) = logits.get_mut(t as usize) {
@@ -194,7 +189,7 @@ fn apply_rules(logits: &mut [f32], sampled: &[u32], vocab: &Vocab) {
         if last_allowed < logits.len() {
             logits[last_allowed..].fill(f32::NEG_INFINITY);
         }
-        return;
+        return log_softmax(logits);
     }
     let is_ts = |t: u32| t >= vocab.timestamp_begin;
     let last_was_ts = sampled.last().is_some_and(|&t| is_ts(t));
@@ -221,7 +216,9 @@ fn apply_rules(logits: &mut [f32], sampled: &[u32], vocab: &Vocab) {
     let ts_sum = ts_max + logprobs[ts..].iter().map(|&l| (l - ts_max).exp()).sum::<f32>().ln();
     if ts_sum > max_text {
         logits[..ts].fill(f32::NEG_INFINITY);
+        return log_softmax(logits);
     }
+    logprobs
 }
 
 /// The decoder after the prompt and the start of transcript: the logits of
@@ -332,8 +329,7 @@ fn beam_search(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt:
     while finished.len() < beam_size && !live.is_empty() {
         let mut candidates = Vec::new();
         for (parent, (hypothesis, logits)) in live.iter().zip(live_logits.iter_mut()).enumerate() {
-            apply_rules(logits, &hypothesis.tokens, vocab);
-            for (token, logprob) in top(&log_softmax(logits), beam_size + 1) {
+            for (token, logprob) in top(&apply_rules(logits, &hypothesis.tokens, vocab), beam_size + 1) {
                 candidates.push(Candidate { parent, token, logprob, sum_logprob: hypothesis.sum_logprob + f64::from(logprob) });
             }
         }
@@ -372,13 +368,13 @@ fn decode(model: &Whisper, state: &mut DecoderState, vocab: &Vocab, prompt: &[u3
     let mut logprobs = Vec::new();
     let mut sum_logprob = 0.0f64;
     loop {
-        apply_rules(&mut logits, &tokens, vocab);
+        let distribution = apply_rules(&mut logits, &tokens, vocab);
         let next = if temperature > 0.0 {
             sampler.sample(&Tensor::from_slice(&logits, logits.len(), &Device::Cpu)?)?
         } else {
             argmax(&logits)
         };
-        let logprob = log_softmax(&logits)[next as usize];
+        let logprob = distribution[next as usize];
         sum_logprob += f64::from(logprob);
         if next == vocab.eot || tokens.len() + 1 >= room {
             break;

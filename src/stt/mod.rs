@@ -3,6 +3,7 @@
 //!
 //! - [`ct2`]: reads the CTranslate2 `model.bin` the registry packages carry.
 //! - [`whisper`]: the network (fused projections, decoder cache, cross-attention weights).
+//! - [`attention`], [`vecmath`]: its attention, exp and GELU, made fast on the CPU.
 //! - [`mel`]: the log-mel spectrogram and its filter bank.
 //! - [`decode`]: one window: timestamp rules, temperature fallback, no-speech.
 //! - [`align`]: word timestamps by dynamic time warping over cross-attention.
@@ -11,11 +12,13 @@
 //! - [`wer`]: word error rate, to score transcripts of scripted audio.
 
 pub mod align;
+pub mod attention;
 pub mod ct2;
 pub mod decode;
 pub mod local;
 pub mod mel;
 pub mod remote;
+pub mod vecmath;
 pub mod wer;
 pub mod whisper;
 

@@ -11,6 +11,7 @@ use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_nn::{Conv1d, Conv1dConfig, LayerNorm};
 
 use super::ct2::Variables;
+use super::{attention, vecmath};
 
 /// The sizes of a Whisper model, read from its tensors.
 #[derive(Debug, Clone, Copy)]
@@ -87,8 +88,17 @@ fn key_scale(x: &Tensor, n_head: usize) -> Result<f64> {
 }
 
 /// Scaled dot-product attention of queries `[b, t, h·d]` over keys and
-/// values already in head layout; returns the output and the weights.
-fn attend(q: &Tensor, k: &Tensor, v: &Tensor, n_head: usize, mask: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+/// values already in head layout: the output `[b, t, h·d]`, computed block
+/// by block ([`attention`]).
+fn attend(q: &Tensor, k: &Tensor, v: &Tensor, n_head: usize) -> Result<Tensor> {
+    let scale = key_scale(q, n_head)?;
+    attention::attention(&head_layout(q, n_head, Some(scale))?, k, v)
+}
+
+/// [`attend`] composed of whole-tensor operations, for the cases the
+/// blocked form leaves out: a mask (a prompt read at once), or the weights
+/// wanted (word timings read them); returns the output and the weights.
+fn attend_with_weights(q: &Tensor, k: &Tensor, v: &Tensor, n_head: usize, mask: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
     let scale = key_scale(q, n_head)?;
     let q = head_layout(q, n_head, Some(scale))?;
     let mut qk = q.matmul(&k.t()?)?;
@@ -135,7 +145,10 @@ impl SelfAttention {
             }
             *cache = Some((k.clone(), v.clone()));
         }
-        let (out, _) = attend(&q, &k, &v, self.n_head, mask)?;
+        let out = match mask {
+            Some(mask) => attend_with_weights(&q, &k, &v, self.n_head, Some(mask))?.0,
+            None => attend(&q, &k, &v, self.n_head)?,
+        };
         self.out.forward(&out)
     }
 }
@@ -158,9 +171,15 @@ impl CrossAttention {
         Ok((head_layout(&k, self.n_head, Some(scale))?, head_layout(&kv.narrow(D::Minus1, self.d_model, self.d_model)?, self.n_head, None)?))
     }
 
-    fn forward(&self, x: &Tensor, kv: &(Tensor, Tensor)) -> Result<(Tensor, Tensor)> {
+    /// The output and, if `want_weights`, the attention weights `[1, heads, tokens, frames]`.
+    fn forward(&self, x: &Tensor, kv: &(Tensor, Tensor), want_weights: bool) -> Result<(Tensor, Option<Tensor>)> {
         let q = self.q.forward(&self.ln.forward(x)?)?;
-        let (out, weights) = attend(&q, &kv.0, &kv.1, self.n_head, None)?;
+        let (out, weights) = if want_weights {
+            let (out, weights) = attend_with_weights(&q, &kv.0, &kv.1, self.n_head, None)?;
+            (out, Some(weights))
+        } else {
+            (attend(&q, &kv.0, &kv.1, self.n_head)?, None)
+        };
         Ok((self.out.forward(&out)?, weights))
     }
 }
@@ -181,7 +200,7 @@ impl Mlp {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.down.forward(&self.up.forward(&self.ln.forward(x)?)?.gelu_erf()?)
+        self.down.forward(&vecmath::gelu_tensor(&self.up.forward(&self.ln.forward(x)?)?)?)
     }
 }
 
@@ -324,8 +343,8 @@ impl Whisper {
     pub fn encode(&self, mel: &[f32]) -> Result<DecoderState> {
         let frames = mel.len() / self.dims.n_mels;
         let x = Tensor::from_slice(mel, (1, self.dims.n_mels, frames), &self.device)?;
-        let x = self.conv1.forward(&x)?.gelu_erf()?;
-        let x = self.conv2.forward(&x)?.gelu_erf()?.transpose(1, 2)?;
+        let x = vecmath::gelu_tensor(&self.conv1.forward(&x)?)?;
+        let x = vecmath::gelu_tensor(&self.conv2.forward(&x)?)?.transpose(1, 2)?;
         let positions = self.audio_positions.narrow(0, 0, x.dim(1)?)?;
         let mut x = x.broadcast_add(&positions)?;
         for layer in &self.encoder {
@@ -390,8 +409,8 @@ impl Whisper {
         let mut cross_weights = Vec::new();
         for (i, layer) in self.decoder.iter().enumerate() {
             x = (&x + layer.attn.forward(&x, Some(&mut state.cache[i]), mask)?)?;
-            let (out, weights) = layer.cross.forward(&x.reshape((1, hypotheses * positions, d))?, &state.cross[i])?;
-            if want_cross {
+            let (out, weights) = layer.cross.forward(&x.reshape((1, hypotheses * positions, d))?, &state.cross[i], want_cross)?;
+            if let Some(weights) = weights {
                 cross_weights.push(weights.squeeze(0)?);
             }
             x = (&x + out.reshape((hypotheses, positions, d))?)?;
