@@ -116,12 +116,7 @@ impl CustomOp3 for Fused {
                 }
                 let mut inverse_sums = [0f32; BLOCK_ROWS];
                 for (row, inverse) in scores.chunks_exact_mut(n).zip(inverse_sums.iter_mut()) {
-                    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                    for s in row.iter_mut() {
-                        *s -= max;
-                    }
-                    vecmath::exp_in_place(row);
-                    *inverse = 1.0 / row.iter().sum::<f32>();
+                    *inverse = 1.0 / vecmath::exp_shifted(row);
                 }
                 let out_rows = (batch * m + row0) * h * d + head * d;
                 // SAFETY: this task alone writes columns `head·d .. head·d+d`
@@ -162,15 +157,12 @@ fn few_rows(q: &[f32], k: &[f32], v: &[f32], (b, h, m, n, d): (usize, usize, usi
             let mut scores = vec![0f32; m * n];
             for (j, key) in k.chunks_exact(d).enumerate() {
                 for (row, query) in q.chunks_exact(d).enumerate() {
-                    scores[row * n + j] = dot(query, key);
+                    scores[row * n + j] = vecmath::dot(query, key);
                 }
             }
             let mut sums = vec![0f32; m * d];
             for (scores, sum) in scores.chunks_exact_mut(n).zip(sums.chunks_exact_mut(d)) {
-                let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                scores.iter_mut().for_each(|s| *s -= max);
-                vecmath::exp_in_place(scores);
-                let inverse = 1.0 / vecmath::sum(scores);
+                let inverse = 1.0 / vecmath::exp_shifted(scores);
                 for (&weight, value) in scores.iter().zip(v.chunks_exact(d)) {
                     for (s, &x) in sum.iter_mut().zip(value) {
                         *s = weight.mul_add(x, *s);
@@ -188,19 +180,6 @@ fn few_rows(q: &[f32], k: &[f32], v: &[f32], (b, h, m, n, d): (usize, usize, usi
             out[at..at + d].copy_from_slice(sum);
         }
     }
-}
-
-/// `Σ aᵢ·bᵢ` in eight independent lanes (vectorised), then summed.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in a8.zip(b8) {
-        for i in 0..8 {
-            lanes[i] = x[i].mul_add(y[i], lanes[i]);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]

@@ -89,6 +89,28 @@ pub fn max(xs: &[f32]) -> f32 {
     lanes.iter().copied().fold(tail, f32::max)
 }
 
+/// `Σ aᵢ·bᵢ` in eight lanes of fused multiply-adds.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in a8.zip(b8) {
+        for i in 0..8 {
+            lanes[i] = x[i].mul_add(y[i], lanes[i]);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Replaces `xs` by `e^(x - max)` and returns their sum: a softmax's
+/// numerators and its denominator.
+pub fn exp_shifted(xs: &mut [f32]) -> f32 {
+    let max = max(xs);
+    xs.iter_mut().for_each(|x| *x -= max);
+    exp_in_place(xs);
+    sum(xs)
+}
+
 /// The log-probabilities of `logits`: `l - log Σ e^l`.
 pub fn log_softmax(logits: &[f32]) -> Vec<f32> {
     let max = max(logits);
@@ -174,6 +196,17 @@ mod tests {
         assert_eq!(max(&xs), 50.0);
         assert_eq!(max(&[]), f32::NEG_INFINITY);
         assert_eq!(sum(&[1.5]), 1.5);
+    }
+
+    #[test]
+    fn lane_dot_products_and_shifted_exponentials_equal_the_plain_ones() {
+        let a: Vec<f32> = (0..21).map(|i| i as f32 * 0.5).collect();
+        let b: Vec<f32> = (0..21).map(|i| 3.0 - i as f32).collect();
+        assert_eq!(dot(&a, &b), a.iter().zip(&b).map(|(x, y)| x * y).sum::<f32>());
+        let mut xs = [1.0, 3.0, 2.0];
+        let total = exp_shifted(&mut xs);
+        assert_eq!(xs[1], 1.0, "the largest becomes e^0");
+        assert!((xs[0] - (-2f32).exp()).abs() < 1e-7 && (total - (1.0 + (-1f32).exp() + (-2f32).exp())).abs() < 1e-6);
     }
 
     #[test]
